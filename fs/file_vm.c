@@ -1,0 +1,205 @@
+/* A VM's own files: ctl, memslots, dirty_log, log, stats. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "files.h"
+
+static int do_start(struct wctx *w, struct kvlist *kv)
+{
+	(void)kv;
+	return vm_start(w->of->vm);
+}
+
+static int do_stop(struct wctx *w, struct kvlist *kv)
+{
+	(void)kv;
+	vm_stop(w->of->vm);
+	return 0;
+}
+
+static int do_reset(struct wctx *w, struct kvlist *kv)
+{
+	(void)kv;
+	vm_reset(w->of->vm);
+	return 0;
+}
+
+static int do_load(struct wctx *w, struct kvlist *kv)
+{
+	struct kvlist args;
+	char why[256];
+	int fd, r;
+
+	if (kv->kv[1].val)
+		return refuse(w, -EINVAL, "load: the path comes first: load PATH [key=value ...]");
+	fd = open_as_caller(w->req, kv->kv[1].key, O_RDONLY, why, sizeof(why));
+	if (fd < 0)
+		return refuse(w, fd, "load %s: %s", kv->kv[1].key, why);
+	args.n = kv->n - 2;
+	memcpy(args.kv, kv->kv + 2, args.n * sizeof(args.kv[0]));
+	r = vm_load(w->of->vm, fd, kv->kv[1].key, &args);
+	close(fd);
+	return r;
+}
+
+static const struct verb vm_verbs[] = {
+	{ "start", 0, 0, do_start, "start" },
+	{ "stop", 0, 0, do_stop, "stop" },
+	{ "reset", 0, 0, do_reset, "reset" },
+	{ "load", 1, -1, do_load, "load PATH [cmdline=...]" },
+	{ 0 }
+};
+
+static int parse_flags(const char *s, uint32_t *flags)
+{
+	char tmp[64], *save, *t;
+
+	*flags = 0;
+	if (!strcmp(s, "none") || !*s)
+		return 0;
+	if (strlen(s) >= sizeof(tmp))
+		return -EINVAL;
+	strcpy(tmp, s);
+	for (t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "dirty_log"))
+			*flags |= MEMSLOT_DIRTY_LOG;
+		else if (!strcmp(t, "readonly"))
+			*flags |= MEMSLOT_READONLY;
+		else
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int memslots_write_text(struct wctx *w, char *text)
+{
+	struct memslot_req rq = { .fd = -1 };
+	bool has_slot = false, has_size = false;
+	const char *file = NULL;
+	struct kvlist kv;
+	char why[256];
+	int r;
+
+	if (kv_split(text, &kv) || !kv.n)
+		return refuse(w, -EINVAL, "expected: slot=N gpa=ADDR size=SIZE [flags=dirty_log,readonly] [file=PATH]");
+	for (int i = 0; i < kv.n; i++) {
+		const char *k = kv.kv[i].key, *v = kv.kv[i].val;
+		uint64_t n = 0;
+
+		if (!v)
+			return refuse(w, -EINVAL, "'%.40s' is not key=value", k);
+		if (!strcmp(k, "flags")) {
+			if (parse_flags(v, &rq.flags))
+				return refuse(w, -EINVAL, "flags=%.40s: want none or a list of dirty_log,readonly", v);
+			rq.has_flags = true;
+			continue;
+		}
+		if (!strcmp(k, "file")) {
+			file = v;
+			continue;
+		}
+		if (!strcmp(k, "backing")) {
+			if (strcmp(v, "anon"))
+				return refuse(w, -EINVAL, "backing=%.40s: write file=PATH for a file-backed slot", v);
+			continue;
+		}
+		r = parse_u64(v, &n);
+		if (r)
+			return refuse(w, r, "%s=%.40s: %s", k, v, r == -ERANGE ? "too large" : "not a number");
+		if (!strcmp(k, "slot")) {
+			if (has_slot)
+				return refuse(w, -EINVAL, "one slot per write");
+			if (n >= MEMSLOTS_MAX)
+				return refuse(w, -ERANGE, "slot=%s: slots are 0-%d", v, MEMSLOTS_MAX - 1);
+			rq.id = n;
+			has_slot = true;
+		} else if (!strcmp(k, "gpa")) {
+			rq.gpa = n;
+			rq.has_gpa = true;
+		} else if (!strcmp(k, "size")) {
+			rq.size = n;
+			has_size = true;
+		} else {
+			return refuse(w, -EINVAL, "unknown field '%.40s'; fields: slot gpa size flags file", k);
+		}
+	}
+	if (!has_slot)
+		return refuse(w, -EINVAL, "slot=N is required");
+	if (!has_size) {
+		struct memslot *s;
+
+		pthread_rwlock_rdlock(&w->of->vm->slots_lock);
+		s = memslots_by_id(&w->of->vm->slots, rq.id);
+		rq.size = s ? s->size : 0;
+		pthread_rwlock_unlock(&w->of->vm->slots_lock);
+		if (!rq.size)
+			return refuse(w, -EINVAL, "slot %u does not exist: size=SIZE is required", rq.id);
+	}
+	if (file) {
+		if (rq.size == 0)
+			return refuse(w, -EINVAL, "file= makes no sense when deleting (size=0)");
+		rq.fd = open_as_caller(w->req, file, (rq.flags & MEMSLOT_READONLY) ? O_RDONLY : O_RDWR,
+				       why, sizeof(why));
+		if (rq.fd < 0)
+			return refuse(w, rq.fd, "file=%s: %s", file, why);
+		snprintf(rq.backing, sizeof(rq.backing), "%s", file);
+	}
+	r = vm_set_memslot(w->of->vm, &rq);
+	if (rq.fd >= 0)
+		close(rq.fd);
+	return r;
+}
+
+static void memslots_render(struct vm *vm, struct buf *out)
+{
+	pthread_rwlock_rdlock(&vm->slots_lock);
+	for (int i = 0; i < vm->slots.n; i++) {
+		const struct memslot *s = vm->slots.slot[i];
+		const char *fl = (s->flags & MEMSLOT_DIRTY_LOG) && (s->flags & MEMSLOT_READONLY) ?
+			"dirty_log,readonly" : (s->flags & MEMSLOT_DIRTY_LOG) ? "dirty_log" :
+			(s->flags & MEMSLOT_READONLY) ? "readonly" : "none";
+
+		buf_printf(out, "slot=%u gpa=0x%llx size=0x%llx flags=%s backing=%s%s%s\n", s->id,
+			   (unsigned long long)s->gpa, (unsigned long long)s->size, fl,
+			   s->fd >= 0 ? "file" : "anon", s->fd >= 0 ? " file=" : "",
+			   s->fd >= 0 ? s->backing : "");
+	}
+	pthread_rwlock_unlock(&vm->slots_lock);
+}
+
+void vm_file_render(struct ofile *of, struct buf *out)
+{
+	struct vm *vm = of->vm;
+
+	switch (of->n.kind) {
+	case K_VM_CTL:
+		vm_render_state(vm, out);
+		break;
+	case K_VM_MEMSLOTS:
+		memslots_render(vm, out);
+		break;
+	case K_VM_DIRTY:
+		vm_dirty_harvest(vm, out);
+		break;
+	case K_VM_LOG:
+		textlog_render(&vm->log, out);
+		break;
+	case K_VM_STATS:
+		vm_render_stats(vm, out);
+		break;
+	}
+}
+
+int vm_file_write(struct wctx *w, char *text)
+{
+	switch (w->of->n.kind) {
+	case K_VM_CTL:
+		return verb_dispatch(w, vm_verbs, text);
+	case K_VM_MEMSLOTS:
+		return memslots_write_text(w, text);
+	}
+	return -EACCES;
+}

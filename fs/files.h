@@ -1,0 +1,54 @@
+/* What each file does on read and write.  ops.c routes FUSE requests here. */
+#ifndef FS_FILES_H
+#define FS_FILES_H
+
+#include "node.h"
+#include "vmm/text.h"
+
+struct ofile {
+	struct node n;
+	struct vm *vm;			/* referenced; NULL for the root's files */
+	struct vcpu *vcpu;
+	pthread_mutex_t lock;		/* one reader renders the snapshot at a time */
+	struct buf snap;
+	bool have_snap;
+};
+
+/* A write being served: the request gives the caller's identity. */
+struct wctx {
+	fuse_req_t req;
+	struct ofile *of;
+	const char *file;		/* the file's name, for log lines */
+};
+
+/* Render the file's snapshot. */
+void file_render(struct ofile *of, struct buf *out);
+/* Serve a write of text; returns 0 or -errno, having logged why. */
+int file_write(struct wctx *w, char *text);
+
+/* A table of verbs for ctl-like files. */
+struct verb {
+	const char *name;
+	int min_args, max_args;		/* after the verb; -1 = any */
+	int (*fn)(struct wctx *, struct kvlist *);
+	const char *usage;
+};
+int verb_dispatch(struct wctx *w, const struct verb *verbs, char *text);
+
+/* Log a refusal (to the VM's log, or the global one) and return err. */
+int refuse(struct wctx *w, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Per-kind handlers. */
+void root_render(struct ofile *of, struct buf *out);
+int root_write(struct wctx *w, char *text);
+void vm_file_render(struct ofile *of, struct buf *out);
+int vm_file_write(struct wctx *w, char *text);
+void cpu_file_render(struct ofile *of, struct buf *out);
+int cpu_file_write(struct wctx *w, char *text);
+void state_render(struct vcpu *v, const struct state_desc *d, struct buf *out);
+int state_write(struct wctx *w, struct vcpu *v, const struct state_desc *d, char *text);
+
+/* Open PATH with the rights of the process that made the request. */
+int open_as_caller(fuse_req_t req, const char *path, int flags, char *why, size_t whylen);
+
+#endif

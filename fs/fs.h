@@ -1,0 +1,13 @@
+/* The FUSE session, for the few places that must talk to the kernel outside a reply. */
+#ifndef FS_FS_H
+#define FS_FS_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+/* Drop the kernel's cached directory entry of a destroyed VM. */
+void fs_forget_vm(const char *name);
+extern const struct fuse_lowlevel_ops vmmfs_ops;
+extern struct fuse_session *vmmfs_session;
+
+#endif

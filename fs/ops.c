@@ -1,0 +1,436 @@
+/* FUSE low-level operations: path -> node -> one call into files.c or vmm/. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "files.h"
+#include "fs.h"
+
+#define WRITE_MAX (64u << 10)	/* a command longer than this is refused */
+
+struct fuse_session *vmmfs_session;
+
+static double timeout_of(unsigned kind)
+{
+	/* sizes of these change under the kernel's feet */
+	return kind == K_VM_CONSOLE || kind == K_VM_MEM ? 0.0 : 1.0;
+}
+
+void fs_forget_vm(const char *name)
+{
+	if (vmmfs_session)
+		fuse_lowlevel_notify_inval_entry(vmmfs_session, FUSE_ROOT_ID, name, strlen(name));
+}
+
+struct lookup_arg {
+	const char *name;
+	struct node found;
+};
+
+static int match_child(const char *name, const struct node *child, void *arg)
+{
+	struct lookup_arg *a = arg;
+
+	if (strcmp(name, a->name))
+		return 0;
+	a->found = *child;
+	return 1;
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node dir = node_of(parent);
+	struct lookup_arg a = { name, { 0, 0, K_NONE } };
+	struct fuse_entry_param e;
+	struct vm *vm, *cvm;
+	struct vcpu *v;
+	int r = node_resolve(&dir, &vm, &v);
+
+	if (r)
+		goto out;
+	if (!node_is_dir(dir.kind)) {
+		r = -ENOTDIR;
+		goto out;
+	}
+	node_children(&dir, vm, match_child, &a);
+	if (a.found.kind == K_NONE) {
+		r = -ENOENT;
+		goto out;
+	}
+	if ((r = node_resolve(&a.found, &cvm, &v)))
+		goto out;
+	memset(&e, 0, sizeof(e));
+	e.ino = node_ino(a.found.vm_id, a.found.cpu, a.found.kind);
+	e.attr_timeout = timeout_of(a.found.kind);
+	e.entry_timeout = 1.0;
+	node_attr(&a.found, cvm, &e.attr);
+	if (cvm)
+		vm_put(cvm);
+out:
+	if (vm)
+		vm_put(vm);
+	if (r)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void op_getattr(fuse_ino_t ino, fuse_req_t req)
+{
+	struct node n = node_of(ino);
+	struct vm *vm;
+	struct vcpu *v;
+	struct stat st;
+	int r = node_resolve(&n, &vm, &v);
+
+	if (r) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	node_attr(&n, vm, &st);
+	if (vm)
+		vm_put(vm);
+	fuse_reply_attr(req, &st, timeout_of(n.kind));
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)fi;
+	op_getattr(ino, req);
+}
+
+/* Truncation (`echo x > file` opens with O_TRUNC) means nothing here: accept and ignore. */
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	(void)attr;
+	(void)fi;
+	if (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	op_getattr(ino, req);
+}
+
+struct dirbuf {
+	fuse_req_t req;
+	char *p;
+	size_t len, cap;
+};
+
+static int add_dirent(const char *name, const struct node *child, void *arg)
+{
+	struct dirbuf *d = arg;
+	struct stat st = { 0 };
+	size_t need;
+
+	st.st_ino = node_ino(child->vm_id, child->cpu, child->kind);
+	st.st_mode = node_is_dir(child->kind) ? S_IFDIR : S_IFREG;
+	need = fuse_add_direntry(d->req, NULL, 0, name, NULL, 0);
+	if (d->len + need > d->cap) {
+		size_t cap = (d->cap + need) * 2;
+		char *p = realloc(d->p, cap);
+
+		if (!p)
+			return -ENOMEM;
+		d->p = p;
+		d->cap = cap;
+	}
+	fuse_add_direntry(d->req, d->p + d->len, need, name, &st, d->len + need);
+	d->len += need;
+	return 0;
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct node n = node_of(ino);
+	struct dirbuf d = { req, NULL, 0, 0 };
+	struct vm *vm;
+	struct vcpu *v;
+	int r;
+
+	(void)fi;
+	if ((r = node_resolve(&n, &vm, &v))) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	add_dirent(".", &n, &d);
+	add_dirent("..", &(struct node){ 0, 0, K_ROOT }, &d);
+	r = node_children(&n, vm, add_dirent, &d);
+	if (vm)
+		vm_put(vm);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else if ((size_t)off < d.len)
+		fuse_reply_buf(req, d.p + off, d.len - off < size ? d.len - off : size);
+	else
+		fuse_reply_buf(req, NULL, 0);
+	free(d.p);
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node n = node_of(ino);
+	struct ofile *of;
+	struct vm *vm;
+	struct vcpu *v;
+	int r = node_resolve(&n, &vm, &v);
+
+	if (r) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if (node_is_dir(n.kind)) {
+		if (vm)
+			vm_put(vm);
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	of = calloc(1, sizeof(*of));
+	if (!of) {
+		if (vm)
+			vm_put(vm);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	of->n = n;
+	of->vm = vm;
+	of->vcpu = v;
+	pthread_mutex_init(&of->lock, NULL);
+	buf_init(&of->snap);
+	fi->fh = (uintptr_t)of;
+	/* every file's content is made on demand: the page cache must not keep it */
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fuse_reply_open(req, fi);
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	buf_free(&of->snap);
+	pthread_mutex_destroy(&of->lock);
+	if (of->vm)
+		vm_put(of->vm);
+	free(of);
+	fuse_reply_err(req, 0);
+}
+
+static void read_raw(fuse_req_t req, struct ofile *of, size_t size, off_t off)
+{
+	char *p;
+	ssize_t n;
+
+	if (size > (1u << 20))
+		size = 1u << 20;
+	p = malloc(size ? size : 1);
+	if (!p) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (of->n.kind == K_VM_MEM)
+		n = vm_mem_read(of->vm, off, p, size);
+	else
+		n = console_read(&of->vm->console, off, p, size);
+	if (n < 0)
+		fuse_reply_err(req, -n);
+	else
+		fuse_reply_buf(req, p, n);
+	free(p);
+}
+
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (of->vm && of->vm->dead) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (of->n.kind == K_VM_MEM || of->n.kind == K_VM_CONSOLE) {
+		read_raw(req, of, size, off);
+		return;
+	}
+	pthread_mutex_lock(&of->lock);
+	/* a read at offset 0 takes a new snapshot; later offsets slice it */
+	if (off == 0 || !of->have_snap) {
+		buf_reset(&of->snap);
+		file_render(of, &of->snap);
+		of->have_snap = true;
+	}
+	if (of->snap.oom)
+		fuse_reply_err(req, ENOMEM);
+	else if ((size_t)off < of->snap.len)
+		fuse_reply_buf(req, of->snap.p + off, of->snap.len - off < size ? of->snap.len - off : size);
+	else
+		fuse_reply_buf(req, NULL, 0);
+	pthread_mutex_unlock(&of->lock);
+}
+
+static const char *file_name(const struct ofile *of)
+{
+	static const char *const names[] = {
+		[K_ROOT_CTL] = "ctl", [K_VM_CTL] = "ctl", [K_VM_MEMSLOTS] = "memslots",
+		[K_VM_CONSOLE] = "console", [K_CPU_CTL] = "cpu ctl", [K_CPU_EXIT] = "exit",
+	};
+	unsigned idx, base = node_base(of->n.kind, &idx);
+	const struct arch_ops *a = of->vm ? of->vm->arch : NULL;
+
+	if (base == K_STATE || base == K_VM_STATE)
+		return a->state_files[idx]->file;
+	if (base == K_VCPUFILE || base == K_VM_VCPUFILE)
+		return a->vcpu_files[idx]->name;
+	if (base == K_VMFILE)
+		return a->vm_files[idx]->name;
+	return of->n.kind < sizeof(names) / sizeof(names[0]) && names[of->n.kind] ?
+		names[of->n.kind] : "file";
+}
+
+static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
+	struct wctx w = { req, of, file_name(of) };
+	char *text;
+	ssize_t n;
+	int r;
+
+	(void)ino;
+	if (of->vm && of->vm->dead) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (of->n.kind == K_VM_MEM) {
+		n = vm_mem_write(of->vm, off, data, size);
+		if (n < 0)
+			fuse_reply_err(req, -n);
+		else
+			fuse_reply_write(req, n);
+		return;
+	}
+	if (of->n.kind == K_VM_CONSOLE) {
+		vm_hold_all(of->vm);
+		n = console_in_put(&of->vm->console, data, size);
+		vm_release_all(of->vm);
+		if (n == 0 && size) {
+			refuse(&w, -EAGAIN, "input queue full (%u bytes): the guest is not reading",
+			       CONSOLE_IN_MAX);
+			fuse_reply_err(req, EAGAIN);
+		} else {
+			fuse_reply_write(req, n);
+		}
+		return;
+	}
+	if (size > WRITE_MAX) {
+		refuse(&w, -E2BIG, "a write of %zu bytes; commands are at most %u", size, WRITE_MAX);
+		fuse_reply_err(req, E2BIG);
+		return;
+	}
+	text = malloc(size + 1);
+	if (!text) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (text_from_write(data, size, text, size + 1)) {
+		r = refuse(&w, -EINVAL, "the write contains a NUL byte; commands are text");
+	} else {
+		r = file_write(&w, text);
+	}
+	free(text);
+	if (r)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, size);
+}
+
+static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	char why[256];
+	struct vm *vm;
+	int r;
+
+	(void)mode;
+	if (parent != FUSE_ROOT_ID) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	r = vm_create(name, ctx->uid, ctx->gid, NULL, &vm, why, sizeof(why));
+	if (r) {
+		vm_log(NULL, "mkdir %.64s: %s", name, why);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	{
+		struct fuse_entry_param e = { 0 };
+		struct node n = { vm->id, 0, K_VM };
+
+		e.ino = node_ino(vm->id, 0, K_VM);
+		e.attr_timeout = 1.0;
+		e.entry_timeout = 1.0;
+		node_attr(&n, vm, &e.attr);
+		vm_put(vm);
+		fuse_reply_entry(req, &e);
+	}
+}
+
+static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct vm *vm;
+
+	if (parent != FUSE_ROOT_ID) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	vm = vm_lookup(name);
+	if (!vm) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (ctx->uid != 0 && ctx->uid != vm->uid) {
+		vm_log(NULL, "rmdir %s: the VM belongs to uid %u", name, (unsigned)vm->uid);
+		vm_put(vm);
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	vm_destroy(vm);
+	vm_put(vm);
+	fuse_reply_err(req, 0);
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node n = node_of(ino);
+	struct vm *vm;
+	struct vcpu *v;
+	int r = node_resolve(&n, &vm, &v);
+
+	if (vm)
+		vm_put(vm);
+	if (!r && !node_is_dir(n.kind))
+		r = -ENOTDIR;
+	if (r)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_open(req, fi);
+}
+
+const struct fuse_lowlevel_ops vmmfs_ops = {
+	.lookup = op_lookup,
+	.getattr = ll_getattr,
+	.setattr = ll_setattr,
+	.opendir = ll_opendir,
+	.readdir = ll_readdir,
+	.open = ll_open,
+	.release = ll_release,
+	.read = ll_read,
+	.write = ll_write,
+	.mkdir = ll_mkdir,
+	.rmdir = ll_rmdir,
+};

@@ -1,0 +1,31 @@
+#include <string.h>
+
+#include "arch.h"
+
+extern const struct arch_ops x86_ops;
+
+static const struct arch_ops *const arches[] = {
+	&x86_ops,
+	NULL
+};
+
+const struct arch_ops *arch_find(const char *name)
+{
+	for (int i = 0; arches[i]; i++)
+		if (!strcmp(arches[i]->name, name))
+			return arches[i];
+	return NULL;
+}
+
+const char *arch_names(void)
+{
+	static char names[128];
+
+	if (!names[0])
+		for (int i = 0; arches[i]; i++) {
+			if (i)
+				strcat(names, " ");
+			strcat(names, arches[i]->name);
+		}
+	return names;
+}

@@ -1,0 +1,264 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "memslot.h"
+
+struct memslot *memslots_find(const struct memslots *ms, uint64_t gpa)
+{
+	int lo = 0, hi = ms->n - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		struct memslot *s = ms->slot[mid];
+
+		if (gpa < s->gpa)
+			hi = mid - 1;
+		else if (gpa - s->gpa >= s->size)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+struct memslot *memslots_by_id(const struct memslots *ms, uint32_t id)
+{
+	for (int i = 0; i < ms->n; i++)
+		if (ms->slot[i]->id == id)
+			return ms->slot[i];
+	return NULL;
+}
+
+size_t memslot_npages(const struct memslot *s)
+{
+	return s->size >> PAGE_SHIFT;
+}
+
+size_t memslot_dirty_words(const struct memslot *s)
+{
+	return (memslot_npages(s) + 63) / 64;
+}
+
+int memslots_check(const struct memslots *ms, const struct memslot_req *rq, char *why, size_t whylen)
+{
+	const struct memslot *old = memslots_by_id(ms, rq->id);
+	uint64_t gpa = rq->has_gpa ? rq->gpa : (old ? old->gpa : 0);
+
+	if (rq->id >= MEMSLOTS_MAX) {
+		snprintf(why, whylen, "slot %u out of range: slots are 0-%d", rq->id, MEMSLOTS_MAX - 1);
+		return -ERANGE;
+	}
+	if (rq->size == 0) {
+		if (!old) {
+			snprintf(why, whylen, "slot %u does not exist, nothing to delete", rq->id);
+			return -ENOENT;
+		}
+		return 0;
+	}
+	if (!old && !rq->has_gpa) {
+		snprintf(why, whylen, "new slot %u needs gpa=ADDR", rq->id);
+		return -EINVAL;
+	}
+	if ((gpa | rq->size) & (PAGE_SIZE - 1)) {
+		snprintf(why, whylen, "gpa 0x%llx and size 0x%llx must be multiples of 4K",
+			 (unsigned long long)gpa, (unsigned long long)rq->size);
+		return -EINVAL;
+	}
+	if (gpa + rq->size < gpa) {
+		snprintf(why, whylen, "gpa 0x%llx + size 0x%llx wraps around",
+			 (unsigned long long)gpa, (unsigned long long)rq->size);
+		return -ERANGE;
+	}
+	if (old && old->size != rq->size) {
+		snprintf(why, whylen, "slot %u is 0x%llx bytes; to resize, delete it (size=0) and add it again",
+			 rq->id, (unsigned long long)old->size);
+		return -EINVAL;
+	}
+	if (rq->fd >= 0) {
+		struct stat st;
+
+		if (fstat(rq->fd, &st) || !S_ISREG(st.st_mode)) {
+			snprintf(why, whylen, "the backing file is not a regular file");
+			return -EINVAL;
+		}
+		if ((uint64_t)st.st_size < rq->size) {
+			snprintf(why, whylen, "the backing file has 0x%llx bytes, fewer than the slot's 0x%llx",
+				 (unsigned long long)st.st_size, (unsigned long long)rq->size);
+			return -EINVAL;
+		}
+	}
+	if (old && rq->fd >= 0) {
+		snprintf(why, whylen, "slot %u exists; its backing cannot change (delete it first)", rq->id);
+		return -EINVAL;
+	}
+	for (int i = 0; i < ms->n; i++) {
+		const struct memslot *s = ms->slot[i];
+
+		if (s == old)
+			continue;
+		if (gpa < s->gpa + s->size && s->gpa < gpa + rq->size) {
+			snprintf(why, whylen, "slot %u at 0x%llx-0x%llx overlaps slot %u at 0x%llx-0x%llx",
+				 rq->id, (unsigned long long)gpa, (unsigned long long)(gpa + rq->size - 1),
+				 s->id, (unsigned long long)s->gpa,
+				 (unsigned long long)(s->gpa + s->size - 1));
+			return -EEXIST;
+		}
+	}
+	if (!old && ms->n >= MEMSLOTS_MAX) {
+		snprintf(why, whylen, "all %d slots are in use", MEMSLOTS_MAX);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void slot_free(struct memslot *s)
+{
+	if (s->host)
+		munmap(s->host, s->size);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->dirty);
+	free(s);
+}
+
+static void sort_slots(struct memslots *ms)
+{
+	for (int i = 1; i < ms->n; i++)
+		for (int j = i; j > 0 && ms->slot[j - 1]->gpa > ms->slot[j]->gpa; j--) {
+			struct memslot *t = ms->slot[j];
+			ms->slot[j] = ms->slot[j - 1];
+			ms->slot[j - 1] = t;
+		}
+}
+
+static int set_flags(struct memslot *s, uint32_t flags)
+{
+	if ((flags & MEMSLOT_DIRTY_LOG) && !s->dirty) {
+		s->dirty = calloc(memslot_dirty_words(s), sizeof(uint64_t));
+		if (!s->dirty)
+			return -ENOMEM;
+	} else if (!(flags & MEMSLOT_DIRTY_LOG)) {
+		free(s->dirty);
+		s->dirty = NULL;
+	}
+	s->flags = flags;
+	return 0;
+}
+
+int memslots_apply(struct memslots *ms, const struct memslot_req *rq, char *why, size_t whylen)
+{
+	struct memslot *old = memslots_by_id(ms, rq->id), *s;
+	int r = memslots_check(ms, rq, why, whylen);
+
+	if (r)
+		return r;
+	if (rq->size == 0) {
+		int i;
+
+		for (i = 0; ms->slot[i] != old; i++)
+			;
+		memmove(&ms->slot[i], &ms->slot[i + 1], (ms->n - i - 1) * sizeof(ms->slot[0]));
+		ms->n--;
+		slot_free(old);
+		return 0;
+	}
+	if (old) {
+		if (rq->has_flags && (r = set_flags(old, rq->flags))) {
+			snprintf(why, whylen, "no memory for the dirty bitmap of slot %u", rq->id);
+			return r;
+		}
+		if (rq->has_gpa)
+			old->gpa = rq->gpa;
+		sort_slots(ms);
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto nomem;
+	s->id = rq->id;
+	s->gpa = rq->gpa;
+	s->size = rq->size;
+	s->fd = -1;
+	if (rq->fd >= 0)
+		/* a read-only slot maps its file privately: the file never changes */
+		s->host = mmap(NULL, rq->size, PROT_READ | PROT_WRITE,
+			       (rq->flags & MEMSLOT_READONLY) ? MAP_PRIVATE : MAP_SHARED, rq->fd, 0);
+	else
+		s->host = mmap(NULL, rq->size, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->host == MAP_FAILED) {
+		s->host = NULL;
+		slot_free(s);
+		snprintf(why, whylen, "cannot map 0x%llx bytes for slot %u: %s",
+			 (unsigned long long)rq->size, rq->id, strerror(errno));
+		return -ENOMEM;
+	}
+	if (set_flags(s, rq->has_flags ? rq->flags : 0)) {
+		slot_free(s);
+		goto nomem;
+	}
+	if (rq->fd >= 0) {
+		s->fd = dup(rq->fd);
+		if (s->fd < 0) {
+			slot_free(s);
+			goto nomem;
+		}
+	}
+	snprintf(s->backing, sizeof(s->backing), "%s", rq->backing[0] ? rq->backing : "anon");
+	ms->slot[ms->n++] = s;
+	sort_slots(ms);
+	return 0;
+nomem:
+	snprintf(why, whylen, "out of memory creating slot %u", rq->id);
+	return -ENOMEM;
+}
+
+void memslots_free(struct memslots *ms)
+{
+	for (int i = 0; i < ms->n; i++)
+		slot_free(ms->slot[i]);
+	ms->n = 0;
+}
+
+static size_t copy(const struct memslots *ms, uint64_t gpa, void *buf, size_t len, int write)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct memslot *s = memslots_find(ms, gpa + done);
+		uint64_t off, n;
+
+		if (!s || gpa + done < gpa)
+			break;
+		off = gpa + done - s->gpa;
+		n = s->size - off;
+		if (n > len - done)
+			n = len - done;
+		if (write)
+			memcpy(s->host + off, (const uint8_t *)buf + done, n);
+		else
+			memcpy((uint8_t *)buf + done, s->host + off, n);
+		done += n;
+	}
+	return done;
+}
+
+size_t memslots_read(const struct memslots *ms, uint64_t gpa, void *dst, size_t len)
+{
+	return copy(ms, gpa, dst, len, 0);
+}
+
+size_t memslots_write(const struct memslots *ms, uint64_t gpa, const void *src, size_t len)
+{
+	return copy(ms, gpa, (void *)src, len, 1);
+}
+
+uint64_t memslots_extent(const struct memslots *ms)
+{
+	return ms->n ? ms->slot[ms->n - 1]->gpa + ms->slot[ms->n - 1]->size : 0;
+}

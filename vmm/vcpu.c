@@ -1,0 +1,399 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "text.h"
+#include "vcpu.h"
+#include "vm.h"
+
+static const char *const state_names[] = { "stopped", "running", "exited", "halted", "shutdown" };
+
+const char *vcpu_state_name(enum vcpu_state s)
+{
+	return state_names[s];
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void vcpu_hold(struct vcpu *v)
+{
+	__atomic_add_fetch(&v->requests, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&v->mu);
+	v->stat[STAT_KICKS]++;
+}
+
+void vcpu_release(struct vcpu *v)
+{
+	__atomic_sub_fetch(&v->requests, 1, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&v->cond);
+	pthread_mutex_unlock(&v->mu);
+}
+
+void vcpu_set_exit(struct vcpu *v, enum exit_reason r)
+{
+	memset(&v->exit, 0, sizeof(v->exit));
+	v->exit.reason = r;
+}
+
+/* The program counter, found through the arch's regs table ("pc" or "rip"). */
+static uint64_t vcpu_pc(struct vcpu *v)
+{
+	const struct state_desc *d = v->vm->arch->state_files[0];
+	uint8_t st[d->size];
+	uint64_t pc = 0;
+
+	d->get(v, st);
+	for (unsigned i = 0; i < d->nfields; i++)
+		if (!strcmp(d->fields[i].name, "pc") || !strcmp(d->fields[i].name, "rip"))
+			memcpy(&pc, st + d->fields[i].offset, d->fields[i].width);
+	return pc;
+}
+
+/* A run ends: wake whoever waits for it.  Called with v->mu held. */
+static void end_run(struct vcpu *v, enum vcpu_state st)
+{
+	v->state = st;
+	v->mode = MODE_NONE;
+	v->stop_req = false;
+	pthread_mutex_lock(&v->wait_mu);
+	v->run_seq++;
+	pthread_cond_broadcast(&v->wait_cond);
+	pthread_mutex_unlock(&v->wait_mu);
+}
+
+static void count_exit(struct vcpu *v)
+{
+	static const enum vcpu_stat by_reason[EXIT_NR] = {
+		[EXIT_IO] = STAT_EXIT_IO, [EXIT_MMIO] = STAT_EXIT_MMIO,
+		[EXIT_HLT] = STAT_EXIT_HLT, [EXIT_DEBUG] = STAT_EXIT_DEBUG,
+		[EXIT_SYSTEM_EVENT] = STAT_EXIT_SYSTEM_EVENT,
+		[EXIT_INTERNAL_ERROR] = STAT_EXIT_INTERNAL, [EXIT_INTR] = STAT_EXIT_INTR,
+	};
+	enum vcpu_stat s = v->exit.reason < EXIT_NR ? by_reason[v->exit.reason] : 0;
+
+	v->stat[STAT_EXITS]++;
+	v->stat[s ? s : STAT_EXIT_OTHER]++;
+}
+
+static void exit_to_user(struct vcpu *v)
+{
+	count_exit(v);
+	if (v->exit.reason == EXIT_INTERNAL_ERROR)
+		vm_log(v->vm, "cpu/%d: emulation failure at 0x%llx: %s", v->id,
+		       (unsigned long long)v->exit.internal.addr, v->exit.internal.why);
+	end_run(v, v->exit.reason == EXIT_SHUTDOWN ? VCPU_SHUTDOWN : VCPU_EXITED);
+}
+
+/* Before re-entering the guest after a device exit: hand the completion to the replay log. */
+static void apply_completion(struct vcpu *v)
+{
+	struct vcpu_exit *e = &v->exit;
+	struct io_replay *rp = &v->replay;
+
+	if (rp->n && e->needs_completion && (e->reason == EXIT_IO || e->reason == EXIT_MMIO)) {
+		unsigned size = e->reason == EXIT_IO ? e->io.size : e->mmio.len;
+		uint64_t all = size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+		uint64_t data = e->reason == EXIT_IO ? e->io.data : e->mmio.data;
+
+		/* an unanswered read sees a floating bus, as on real hardware */
+		rp->e[rp->n - 1].data = e->completed ? data : all;
+	}
+	rp->pos = 0;
+	e->needs_completion = false;
+}
+
+static enum run_result run_once(struct vcpu *v, uint64_t budget)
+{
+	uint64_t before = v->stat[STAT_INSNS];
+	enum run_result r;
+
+	v->replay_fresh = false;
+	r = v->vm->arch->run(v, budget);
+	if (v->mode == MODE_STEP) {
+		uint64_t done = v->stat[STAT_INSNS] - before;
+		v->step_left = done >= v->step_left ? 0 : v->step_left - done;
+	}
+	/* The instruction that exited has retired (or taken another path): forget its accesses. */
+	if (v->replay.n && !v->replay_fresh && v->stat[STAT_INSNS] != before)
+		v->replay.n = v->replay.pos = 0;
+	return r;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+
+	pthread_mutex_lock(&v->mu);
+	while (!v->quit) {
+		enum run_result r;
+		uint64_t budget;
+
+		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) ||
+		    (v->state != VCPU_RUNNING && v->state != VCPU_HALTED)) {
+			pthread_cond_wait(&v->cond, &v->mu);
+			continue;
+		}
+		if (v->stop_req) {
+			vcpu_set_exit(v, EXIT_INTR);
+			count_exit(v);
+			end_run(v, VCPU_STOPPED);
+			continue;
+		}
+		if (v->state == VCPU_HALTED) {
+			const struct arch_ops *a = v->vm->arch;
+			uint64_t dl = v->halt_deadline_ns;
+
+			if (!(a->irq_pending && a->irq_pending(v)) && (!dl || now_ns() < dl)) {
+				if (dl) {
+					struct timespec ts = { dl / 1000000000ull, dl % 1000000000ull };
+					pthread_cond_timedwait(&v->cond, &v->mu, &ts);
+				} else {
+					pthread_cond_wait(&v->cond, &v->mu);
+				}
+				continue;
+			}
+			v->state = VCPU_RUNNING;
+		}
+		budget = v->mode == MODE_STEP ? v->step_left : UINT64_MAX;
+		if (v->replay.n)
+			budget = 1;	/* re-execute the exiting instruction alone */
+		v->halt_deadline_ns = 0;
+		r = run_once(v, budget);
+		switch (r) {
+		case RUN_EXIT:
+			exit_to_user(v);
+			break;
+		case RUN_HALT:
+			v->state = VCPU_HALTED;
+			v->stat[STAT_HALTS]++;
+			break;
+		case RUN_DONE:
+			if (v->mode == MODE_STEP && !v->step_left) {
+				vcpu_set_exit(v, EXIT_DEBUG);
+				v->exit.debug.kind = 0;
+				v->exit.debug.pc = vcpu_pc(v);
+				exit_to_user(v);
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&v->mu);
+	return NULL;
+}
+
+int vcpu_create(struct vm *vm, int id, struct vcpu **out)
+{
+	struct vcpu *v = calloc(1, sizeof(*v));
+	pthread_mutexattr_t ma;
+	pthread_condattr_t ca;
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	v->vm = vm;
+	v->id = id;
+	v->arch = calloc(1, vm->arch->vcpu_size ? vm->arch->vcpu_size : 1);
+	if (!v->arch) {
+		free(v);
+		return -ENOMEM;
+	}
+	/* recursive: a holder may kick (hold again) a vcpu it already holds */
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&v->mu, &ma);
+	pthread_mutexattr_destroy(&ma);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&v->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&v->wait_mu, NULL);
+	pthread_cond_init(&v->wait_cond, NULL);
+	r = vm->arch->vcpu_init ? vm->arch->vcpu_init(v) : 0;
+	if (!r && vm->arch->vcpu_reset)
+		vm->arch->vcpu_reset(v);
+	if (!r)
+		r = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (r) {
+		if (vm->arch->vcpu_destroy)
+			vm->arch->vcpu_destroy(v);
+		free(v->arch);
+		free(v);
+		return r;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Stop the thread; the struct stays until vcpu_free (open files may still refer to it). */
+void vcpu_destroy(struct vcpu *v)
+{
+	vcpu_hold(v);
+	v->quit = true;
+	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED) {
+		vcpu_set_exit(v, EXIT_INTR);
+		end_run(v, VCPU_STOPPED);
+	}
+	vcpu_release(v);
+	pthread_join(v->thread, NULL);
+}
+
+void vcpu_free(struct vcpu *v)
+{
+	if (v->vm->arch->vcpu_destroy)
+		v->vm->arch->vcpu_destroy(v);
+	pthread_mutex_destroy(&v->mu);
+	pthread_cond_destroy(&v->cond);
+	pthread_mutex_destroy(&v->wait_mu);
+	pthread_cond_destroy(&v->wait_cond);
+	free(v->arch);
+	free(v);
+}
+
+/* Start a run; the caller holds v.  Returns 0 or -errno with `why`. */
+static int begin_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *why, size_t whylen)
+{
+	if (v->quit) {
+		snprintf(why, whylen, "the VM is being destroyed");
+		return -ENOENT;
+	}
+	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED) {
+		snprintf(why, whylen, "cpu %d is already running (stop it first)", v->id);
+		return -EBUSY;
+	}
+	if (v->state == VCPU_SHUTDOWN) {
+		snprintf(why, whylen, "cpu %d is shut down (%s); write reset to the VM's ctl", v->id,
+			 exit_reason_name(v->exit.reason));
+		return -EINVAL;
+	}
+	if (!v->vm->slots.n) {
+		snprintf(why, whylen, "the VM has no memory: add a slot to memslots first");
+		return -EINVAL;
+	}
+	apply_completion(v);
+	v->state = VCPU_RUNNING;
+	v->mode = mode;
+	v->step_left = steps;
+	v->stop_req = false;
+	v->stat[STAT_RUNS]++;
+	return 0;
+}
+
+int vcpu_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *why, size_t whylen)
+{
+	uint64_t seq;
+	int r;
+
+	vcpu_hold(v);
+	pthread_mutex_lock(&v->wait_mu);
+	seq = v->run_seq;
+	pthread_mutex_unlock(&v->wait_mu);
+	r = begin_run(v, mode, steps, why, whylen);
+	vcpu_release(v);
+	if (r)
+		return r;
+	pthread_mutex_lock(&v->wait_mu);
+	while (v->run_seq == seq)
+		pthread_cond_wait(&v->wait_cond, &v->wait_mu);
+	pthread_mutex_unlock(&v->wait_mu);
+	/* the exit is stable until the next run; reading its reason needs no hold */
+	return __atomic_load_n(&v->exit.reason, __ATOMIC_SEQ_CST) == EXIT_INTR ? -EINTR : 0;
+}
+
+int vcpu_start(struct vcpu *v, char *why, size_t whylen)
+{
+	int r;
+
+	vcpu_hold(v);
+	r = begin_run(v, MODE_BACKGROUND, 0, why, whylen);
+	vcpu_release(v);
+	return r;
+}
+
+void vcpu_stop(struct vcpu *v)
+{
+	vcpu_hold(v);
+	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED)
+		v->stop_req = true;
+	vcpu_release(v);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	vcpu_hold(v);
+	vcpu_release(v);
+}
+
+void vcpu_reset(struct vcpu *v)
+{
+	vcpu_hold(v);
+	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED) {
+		vcpu_set_exit(v, EXIT_INTR);
+		end_run(v, VCPU_STOPPED);
+	}
+	if (v->vm->arch->vcpu_reset)
+		v->vm->arch->vcpu_reset(v);
+	vcpu_set_exit(v, EXIT_NONE);
+	memset(&v->replay, 0, sizeof(v->replay));
+	v->state = VCPU_STOPPED;
+	vcpu_release(v);
+}
+
+int vcpu_io(struct vcpu *v, int mmio, uint64_t addr, unsigned size, int write, uint64_t *val)
+{
+	struct io_replay *rp = &v->replay;
+	const struct io_range *dev;
+	struct vcpu_exit *e = &v->exit;
+
+	if (rp->pos < rp->n) {
+		typeof(rp->e[0]) *p = &rp->e[rp->pos];
+
+		if (p->mmio == mmio && p->addr == addr && p->size == size && p->write == write) {
+			rp->pos++;
+			if (!write)
+				*val = p->data;
+			return 0;
+		}
+		rp->n = rp->pos = 0;	/* the instruction took another path */
+	}
+	dev = iobus_find(mmio ? &v->vm->mmio : &v->vm->pio, addr);
+	if (dev && addr + size - dev->base <= dev->len) {
+		if (write)
+			dev->ops->write(dev->opaque, addr - dev->base, size, *val);
+		else
+			*val = dev->ops->read(dev->opaque, addr - dev->base, size);
+		v->stat[mmio ? STAT_MMIO_INKERNEL : STAT_PIO_INKERNEL]++;
+		return 0;
+	}
+	if (rp->n == IO_REPLAY_MAX)
+		rp->n = rp->pos = 0;
+	rp->e[rp->n].mmio = mmio;
+	rp->e[rp->n].write = write;
+	rp->e[rp->n].size = size;
+	rp->e[rp->n].addr = addr;
+	rp->e[rp->n].data = write ? *val : 0;
+	rp->pos = ++rp->n;
+	v->replay_fresh = true;
+	vcpu_set_exit(v, mmio ? EXIT_MMIO : EXIT_IO);
+	if (mmio) {
+		e->mmio.gpa = addr;
+		e->mmio.len = size;
+		e->mmio.write = write;
+		e->mmio.data = write ? *val : 0;
+	} else {
+		e->io.dir_out = write;
+		e->io.port = addr;
+		e->io.size = size;
+		e->io.count = 1;
+		e->io.data = write ? *val : 0;
+	}
+	e->needs_completion = !write;
+	return 1;
+}

@@ -1,0 +1,563 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "text.h"
+#include "vm.h"
+
+struct textlog global_log;
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vm *registry[VMS_MAX];
+static unsigned nvms;
+static uint64_t next_id = 1;
+
+__attribute__((constructor)) static void global_log_init(void)
+{
+	textlog_init(&global_log);
+}
+
+void vm_log(struct vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	textlog_vadd(vm ? &vm->log : &global_log, fmt, ap);
+	va_end(ap);
+}
+
+static int name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n > VM_NAME_MAX || name[0] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(name[i] >= 'a' && name[i] <= 'z') && !(name[i] >= 'A' && name[i] <= 'Z') &&
+		    !(name[i] >= '0' && name[i] <= '9') && !strchr("_-.", name[i]))
+			return 0;
+	return strcmp(name, "ctl") && strcmp(name, "info") && strcmp(name, "log");
+}
+
+static struct vm *find_locked(const char *name)
+{
+	for (unsigned i = 0; i < nvms; i++)
+		if (!strcmp(registry[i]->name, name))
+			return registry[i];
+	return NULL;
+}
+
+void vm_get(struct vm *vm)
+{
+	__atomic_add_fetch(&vm->refs, 1, __ATOMIC_SEQ_CST);
+}
+
+static void vm_free(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_free(vm->vcpu[i]);
+	if (vm->arch->vm_destroy)
+		vm->arch->vm_destroy(vm);
+	memslots_free(&vm->slots);
+	console_free(&vm->console);
+	textlog_free(&vm->log);
+	pthread_mutex_destroy(&vm->ctl_lock);
+	pthread_rwlock_destroy(&vm->slots_lock);
+	free(vm->arch_state);
+	free(vm);
+}
+
+void vm_put(struct vm *vm)
+{
+	if (__atomic_sub_fetch(&vm->refs, 1, __ATOMIC_SEQ_CST) == 0)
+		vm_free(vm);
+}
+
+struct vm *vm_lookup(const char *name)
+{
+	struct vm *vm;
+
+	pthread_mutex_lock(&registry_lock);
+	vm = find_locked(name);
+	if (vm)
+		vm_get(vm);
+	pthread_mutex_unlock(&registry_lock);
+	return vm;
+}
+
+struct vm *vm_lookup_id(uint64_t id)
+{
+	struct vm *vm = NULL;
+
+	pthread_mutex_lock(&registry_lock);
+	for (unsigned i = 0; i < nvms; i++)
+		if (registry[i]->id == id) {
+			vm = registry[i];
+			vm_get(vm);
+			break;
+		}
+	pthread_mutex_unlock(&registry_lock);
+	return vm;
+}
+
+void vm_foreach(void (*fn)(struct vm *, void *), void *arg)
+{
+	pthread_mutex_lock(&registry_lock);
+	for (unsigned i = 0; i < nvms; i++)
+		fn(registry[i], arg);
+	pthread_mutex_unlock(&registry_lock);
+}
+
+unsigned vm_count(void)
+{
+	return __atomic_load_n(&nvms, __ATOMIC_SEQ_CST);
+}
+
+/* Take the generic options out of `opts`, leaving the arch's. */
+static int take_config(struct kvlist *opts, struct vm_config *cfg, char *why, size_t whylen)
+{
+	int j = 0;
+
+	cfg->arch = "x86";
+	cfg->mem = 0;
+	cfg->cpus = 1;
+	for (int i = 0; i < opts->n; i++) {
+		struct kv *kv = &opts->kv[i];
+		uint64_t n;
+		int r;
+
+		if (!strcmp(kv->key, "arch") && kv->val) {
+			cfg->arch = kv->val;
+		} else if (!strcmp(kv->key, "mem") && kv->val) {
+			if ((r = parse_u64(kv->val, &n)) || n > VM_MEM_MAX || (n & (PAGE_SIZE - 1))) {
+				snprintf(why, whylen, "mem=%s: want a multiple of 4K up to %lluG", kv->val,
+					 VM_MEM_MAX >> 30);
+				return r == -EINVAL ? -EINVAL : n > VM_MEM_MAX ? -ENOMEM : -EINVAL;
+			}
+			cfg->mem = n;
+		} else if (!strcmp(kv->key, "cpus") && kv->val) {
+			if ((r = parse_u64(kv->val, &n)) || n < 1 || n > VCPUS_MAX) {
+				snprintf(why, whylen, "cpus=%s: want 1 to %d", kv->val, VCPUS_MAX);
+				return r == -EINVAL ? -EINVAL : -ERANGE;
+			}
+			cfg->cpus = n;
+		} else {
+			opts->kv[j++] = *kv;
+		}
+	}
+	opts->n = j;
+	return 0;
+}
+
+int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
+	      struct vm **out, char *why, size_t whylen)
+{
+	struct kvlist none = { 0 };
+	struct vm_config cfg;
+	struct vm *vm;
+	int r;
+
+	if (!opts)
+		opts = &none;
+	if (!name_ok(name)) {
+		snprintf(why, whylen, "'%.80s' is not a VM name: 1-%d of A-Z a-z 0-9 _ - . "
+			 "(not starting with '.', not ctl/info/log)", name, VM_NAME_MAX);
+		return -EINVAL;
+	}
+	if ((r = take_config(opts, &cfg, why, whylen)))
+		return r;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	vm->arch = arch_find(cfg.arch);
+	if (!vm->arch) {
+		free(vm);
+		snprintf(why, whylen, "arch=%s: unknown; this build has: %s", cfg.arch, arch_names());
+		return -EINVAL;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->uid = uid;
+	vm->created = time(NULL);
+	vm->gid = gid;
+	vm->refs = 1;
+	vm->arch_state = calloc(1, vm->arch->vm_size ? vm->arch->vm_size : 1);
+	pthread_mutex_init(&vm->ctl_lock, NULL);
+	pthread_rwlock_init(&vm->slots_lock, NULL);
+	textlog_init(&vm->log);
+	if (!vm->arch_state || console_init(&vm->console)) {
+		free(vm->arch_state);
+		free(vm);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	if (cfg.mem) {
+		struct memslot_req rq = { .id = 0, .gpa = 0, .size = cfg.mem, .has_gpa = true, .fd = -1 };
+
+		if ((r = memslots_apply(&vm->slots, &rq, why, whylen)))
+			goto fail;
+	}
+	if (vm->arch->vm_init && (r = vm->arch->vm_init(vm, opts, why, whylen)))
+		goto fail;
+	if (!vm->arch->vm_init && opts->n) {
+		snprintf(why, whylen, "%s: unknown option for arch=%s", opts->kv[0].key, vm->arch->name);
+		r = -EINVAL;
+		goto fail;
+	}
+	for (unsigned i = 0; i < cfg.cpus; i++) {
+		if ((r = vcpu_create(vm, i, &vm->vcpu[i]))) {
+			snprintf(why, whylen, "cannot create cpu %u: %s", i, strerror(-r));
+			goto fail;
+		}
+		vm->ncpus++;
+	}
+
+	pthread_mutex_lock(&registry_lock);
+	if (find_locked(name)) {
+		r = -EEXIST;
+		snprintf(why, whylen, "a VM named '%s' exists", name);
+	} else if (nvms == VMS_MAX) {
+		r = -ENOSPC;
+		snprintf(why, whylen, "%d VMs exist, the most this daemon runs", VMS_MAX);
+	} else {
+		vm->id = next_id++;
+		registry[nvms++] = vm;
+		r = 0;
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (r)
+		goto fail;
+	vm_log(vm, "created: arch=%s mem=0x%llx cpus=%u", vm->arch->name,
+	       (unsigned long long)cfg.mem, cfg.cpus);
+	if (out) {
+		vm_get(vm);
+		*out = vm;
+	}
+	return 0;
+fail:
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_destroy(vm->vcpu[i]);
+	vm_put(vm);
+	return r;
+}
+
+int vm_destroy(struct vm *vm)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&registry_lock);
+	for (i = 0; i < nvms && registry[i] != vm; i++)
+		;
+	if (i == nvms) {
+		pthread_mutex_unlock(&registry_lock);
+		return -ENOENT;
+	}
+	registry[i] = registry[--nvms];
+	vm->dead = true;
+	pthread_mutex_unlock(&registry_lock);
+	for (int c = 0; c < vm->ncpus; c++)
+		vcpu_destroy(vm->vcpu[c]);
+	vm_put(vm);
+	return 0;
+}
+
+void vm_destroy_all(void)
+{
+	for (;;) {
+		struct vm *vm = NULL;
+
+		pthread_mutex_lock(&registry_lock);
+		if (nvms) {
+			vm = registry[0];
+			vm_get(vm);
+		}
+		pthread_mutex_unlock(&registry_lock);
+		if (!vm)
+			return;
+		vm_destroy(vm);
+		vm_put(vm);
+	}
+}
+
+void vm_hold_all(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_hold(vm->vcpu[i]);
+}
+
+void vm_release_all(struct vm *vm)
+{
+	for (int i = vm->ncpus - 1; i >= 0; i--)
+		vcpu_release(vm->vcpu[i]);
+}
+
+int vm_set_memslot(struct vm *vm, struct memslot_req *rq)
+{
+	char why[256] = "";
+	uint64_t total = 0;
+	int r;
+
+	pthread_mutex_lock(&vm->ctl_lock);
+	pthread_rwlock_wrlock(&vm->slots_lock);
+	for (int i = 0; i < vm->slots.n; i++)
+		if (vm->slots.slot[i]->id != rq->id)
+			total += vm->slots.slot[i]->size;
+	if (total + rq->size > VM_MEM_MAX || total + rq->size < total) {
+		snprintf(why, sizeof(why), "slot %u: the VM's memory would exceed %lluG", rq->id,
+			 VM_MEM_MAX >> 30);
+		r = -ENOMEM;
+	} else if (!(r = memslots_check(&vm->slots, rq, why, sizeof(why)))) {
+		vm_hold_all(vm);
+		r = memslots_apply(&vm->slots, rq, why, sizeof(why));
+		if (!r && vm->arch->slots_changed)
+			vm->arch->slots_changed(vm);
+		vm_release_all(vm);
+	}
+	pthread_rwlock_unlock(&vm->slots_lock);
+	pthread_mutex_unlock(&vm->ctl_lock);
+	if (r)
+		vm_log(vm, "memslots: %s", why);
+	return r;
+}
+
+ssize_t vm_mem_read(struct vm *vm, uint64_t gpa, void *dst, size_t len)
+{
+	size_t n;
+	uint64_t end;
+
+	pthread_rwlock_rdlock(&vm->slots_lock);
+	end = memslots_extent(&vm->slots);
+	n = memslots_read(&vm->slots, gpa, dst, len);
+	pthread_rwlock_unlock(&vm->slots_lock);
+	if (n || !len || gpa >= end)
+		return n;
+	vm_log(vm, "mem: read at 0x%llx: no memory slot there", (unsigned long long)gpa);
+	return -EFAULT;
+}
+
+ssize_t vm_mem_write(struct vm *vm, uint64_t gpa, const void *src, size_t len)
+{
+	size_t n;
+
+	pthread_rwlock_rdlock(&vm->slots_lock);
+	vm_hold_all(vm);
+	n = memslots_write(&vm->slots, gpa, src, len);
+	if (n && vm->arch->mem_written)
+		vm->arch->mem_written(vm, gpa, n);
+	vm_release_all(vm);
+	pthread_rwlock_unlock(&vm->slots_lock);
+	if (n || !len)
+		return n;
+	vm_log(vm, "mem: write at 0x%llx: no memory slot there", (unsigned long long)gpa);
+	return -EFAULT;
+}
+
+static void render_ranges(const struct memslot *s, const uint64_t *bits, struct buf *out)
+{
+	size_t npages = memslot_npages(s);
+
+	for (size_t pg = 0; pg < npages;) {
+		size_t first;
+
+		if (!bits[pg / 64]) {
+			pg = (pg / 64 + 1) * 64;
+			continue;
+		}
+		if (!(bits[pg / 64] & (1ull << (pg % 64)))) {
+			pg++;
+			continue;
+		}
+		first = pg;
+		while (pg < npages && (bits[pg / 64] & (1ull << (pg % 64))))
+			pg++;
+		buf_printf(out, "slot=%u gfn=0x%llx gpa=0x%llx pages=%zu\n", s->id,
+			   (unsigned long long)((s->gpa >> PAGE_SHIFT) + first),
+			   (unsigned long long)(s->gpa + (first << PAGE_SHIFT)), pg - first);
+	}
+}
+
+void vm_dirty_harvest(struct vm *vm, struct buf *out)
+{
+	pthread_mutex_lock(&vm->ctl_lock);
+	pthread_rwlock_rdlock(&vm->slots_lock);
+	for (int i = 0; i < vm->slots.n; i++) {
+		struct memslot *s = vm->slots.slot[i];
+		size_t words;
+		uint64_t *copy;
+
+		if (!s->dirty)
+			continue;
+		words = memslot_dirty_words(s);
+		copy = malloc(words * sizeof(uint64_t));
+		if (!copy) {
+			buf_printf(out, "slot=%u error=out_of_memory\n", s->id);
+			continue;
+		}
+		vm_hold_all(vm);
+		memcpy(copy, s->dirty, words * sizeof(uint64_t));
+		memset(s->dirty, 0, words * sizeof(uint64_t));
+		if (vm->arch->dirty_rearm)
+			vm->arch->dirty_rearm(vm, s);
+		vm_release_all(vm);
+		render_ranges(s, copy, out);
+		free(copy);
+	}
+	pthread_rwlock_unlock(&vm->slots_lock);
+	pthread_mutex_unlock(&vm->ctl_lock);
+}
+
+static int any_running(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++)
+		if (vm->vcpu[i]->state == VCPU_RUNNING || vm->vcpu[i]->state == VCPU_HALTED)
+			return 1;
+	return 0;
+}
+
+int vm_load(struct vm *vm, int fd, const char *path, struct kvlist *args)
+{
+	char why[256] = "";
+	int r;
+
+	pthread_mutex_lock(&vm->ctl_lock);
+	pthread_rwlock_rdlock(&vm->slots_lock);
+	vm_hold_all(vm);
+	if (any_running(vm)) {
+		snprintf(why, sizeof(why), "the VM is running: stop it first");
+		r = -EBUSY;
+	} else if (!vm->slots.n) {
+		snprintf(why, sizeof(why), "the VM has no memory: add a slot to memslots first");
+		r = -EINVAL;
+	} else if (!vm->arch->load) {
+		snprintf(why, sizeof(why), "arch %s cannot load images", vm->arch->name);
+		r = -EINVAL;
+	} else {
+		r = vm->arch->load(vm, fd, args, why, sizeof(why));
+		if (!r) {
+			vm->loaded = true;
+			for (int i = 0; i < vm->ncpus; i++) {
+				struct vcpu *v = vm->vcpu[i];
+
+				vcpu_set_exit(v, EXIT_NONE);
+				memset(&v->replay, 0, sizeof(v->replay));
+				v->state = VCPU_STOPPED;
+			}
+		}
+	}
+	vm_release_all(vm);
+	pthread_rwlock_unlock(&vm->slots_lock);
+	pthread_mutex_unlock(&vm->ctl_lock);
+	if (r)
+		vm_log(vm, "ctl: load %s: %s", path, why);
+	else
+		vm_log(vm, "loaded %s", path);
+	return r;
+}
+
+void vm_reset(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->ctl_lock);
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_reset(vm->vcpu[i]);
+	pthread_mutex_unlock(&vm->ctl_lock);
+	vm_log(vm, "reset");
+}
+
+int vm_start(struct vm *vm)
+{
+	char why[256] = "";
+	int r = 0;
+
+	pthread_mutex_lock(&vm->ctl_lock);
+	for (int i = 0; i < vm->ncpus && !r; i++)
+		r = vcpu_start(vm->vcpu[i], why, sizeof(why));
+	pthread_mutex_unlock(&vm->ctl_lock);
+	if (r)
+		vm_log(vm, "ctl: start: %s", why);
+	return r;
+}
+
+void vm_stop(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_stop(vm->vcpu[i]);
+}
+
+static void render_vcpu_state(struct vcpu *v, struct buf *out)
+{
+	vcpu_hold(v);
+	buf_printf(out, "state=%s", vcpu_state_name(v->state));
+	if (v->exit.reason != EXIT_NONE && v->state != VCPU_RUNNING && v->state != VCPU_HALTED) {
+		buf_printf(out, " ");
+		exit_render(&v->exit, out);
+	} else {
+		buf_printf(out, "\n");
+	}
+	vcpu_release(v);
+}
+
+void vm_render_state(struct vm *vm, struct buf *out)
+{
+	render_vcpu_state(vm->vcpu[0], out);
+	for (int i = 1; i < vm->ncpus; i++) {
+		buf_printf(out, "cpu=%d ", i);
+		render_vcpu_state(vm->vcpu[i], out);
+	}
+}
+
+void vcpu_render_state(struct vcpu *v, struct buf *out)
+{
+	render_vcpu_state(v, out);
+}
+
+static const char *const stat_names[] = {
+#define X(e, s) s,
+#include "stats.inc"
+#undef X
+};
+
+static void render_counters(struct vm *vm, struct vcpu *only, struct buf *out)
+{
+	uint64_t sum[STAT_NR] = { 0 }, asum[ARCH_STATS_MAX] = { 0 };
+
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = vm->vcpu[i];
+
+		if (only && v != only)
+			continue;
+		vcpu_hold(v);
+		for (int s = 0; s < STAT_NR; s++)
+			sum[s] += v->stat[s];
+		for (unsigned s = 0; s < vm->arch->nstats && s < ARCH_STATS_MAX; s++)
+			asum[s] += v->astat[s];
+		vcpu_release(v);
+	}
+	for (int s = 0; s < STAT_NR; s++)
+		buf_printf(out, "%s=%llu\n", stat_names[s], (unsigned long long)sum[s]);
+	for (unsigned s = 0; s < vm->arch->nstats && s < ARCH_STATS_MAX; s++)
+		buf_printf(out, "%s=%llu\n", vm->arch->stat_names[s], (unsigned long long)asum[s]);
+}
+
+void vm_render_stats(struct vm *vm, struct buf *out)
+{
+	uint64_t mem = 0;
+
+	render_counters(vm, NULL, out);
+	pthread_rwlock_rdlock(&vm->slots_lock);
+	for (int i = 0; i < vm->slots.n; i++)
+		mem += vm->slots.slot[i]->size;
+	buf_printf(out, "memslots=%d\nmem_bytes=%llu\n", vm->slots.n, (unsigned long long)mem);
+	pthread_rwlock_unlock(&vm->slots_lock);
+	buf_printf(out, "vcpus=%d\nconsole_bytes=%llu\nconsole_dropped=%llu\nconsole_in_dropped=%llu\n",
+		   vm->ncpus, (unsigned long long)console_size(&vm->console),
+		   (unsigned long long)console_dropped(&vm->console),
+		   (unsigned long long)vm->console.in_dropped);
+}
+
+void vcpu_render_stats(struct vcpu *v, struct buf *out)
+{
+	render_counters(v->vm, v, out);
+}

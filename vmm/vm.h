@@ -1,0 +1,93 @@
+/* A VM, and the registry of VMs.  Knows nothing of FUSE. */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "arch.h"
+#include "console.h"
+#include "iobus.h"
+#include "memslot.h"
+#include "textlog.h"
+#include "vcpu.h"
+
+#define VM_NAME_MAX 63
+#define VCPUS_MAX 64
+#define VMS_MAX 1024
+#define VM_MEM_MAX (64ull << 30)	/* total guest RAM per VM */
+
+struct vm {
+	char name[VM_NAME_MAX + 1];
+	uint64_t id;			/* unique for the daemon's life; never reused */
+	uid_t uid;
+	gid_t gid;
+	const struct arch_ops *arch;
+	void *arch_state;		/* arch_ops.vm_size bytes */
+
+	int refs;			/* atomic; the registry holds one */
+	bool dead;			/* destroyed: files of it answer ENOENT */
+
+	pthread_mutex_t ctl_lock;	/* one control operation at a time */
+	pthread_rwlock_t slots_lock;	/* `mem` readers vs. slot changes */
+	struct memslots slots;
+
+	struct iobus pio, mmio;
+	int ncpus;
+	struct vcpu *vcpu[VCPUS_MAX];
+
+	struct console console;
+	struct textlog log;
+	bool loaded;			/* an image was loaded since the last reset */
+	time_t created;
+};
+
+/* The generic creation options (the rest go to the arch's vm_init). */
+struct vm_config {
+	const char *arch;
+	uint64_t mem;
+	unsigned cpus;
+};
+
+int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
+	      struct vm **out, char *why, size_t whylen);
+/* Remove from the registry, stop the vcpus; freed when the last ref goes. */
+int vm_destroy(struct vm *vm);
+
+struct vm *vm_lookup(const char *name);		/* with a reference */
+struct vm *vm_lookup_id(uint64_t id);		/* with a reference */
+void vm_get(struct vm *vm);
+void vm_put(struct vm *vm);
+/* Names of live VMs, for readdir: calls fn for each, under the registry lock. */
+void vm_foreach(void (*fn)(struct vm *, void *), void *arg);
+unsigned vm_count(void);
+void vm_destroy_all(void);
+
+/* Hold every vcpu at an instruction boundary (memslot and memory changes). */
+void vm_hold_all(struct vm *vm);
+void vm_release_all(struct vm *vm);
+
+/* Operations behind the VM's files; each logs its refusals itself. */
+int vm_set_memslot(struct vm *vm, struct memslot_req *rq);
+ssize_t vm_mem_read(struct vm *vm, uint64_t gpa, void *dst, size_t len);
+ssize_t vm_mem_write(struct vm *vm, uint64_t gpa, const void *src, size_t len);
+/* Harvest: render the pages written since the last harvest and re-arm. */
+void vm_dirty_harvest(struct vm *vm, struct buf *out);
+int vm_load(struct vm *vm, int fd, const char *path, struct kvlist *args);
+void vm_reset(struct vm *vm);
+int vm_start(struct vm *vm);
+void vm_stop(struct vm *vm);
+/* "state=running ..." for the VM's ctl file. */
+void vm_render_state(struct vm *vm, struct buf *out);
+void vm_render_stats(struct vm *vm, struct buf *out);
+void vcpu_render_stats(struct vcpu *v, struct buf *out);
+void vcpu_render_state(struct vcpu *v, struct buf *out);
+
+/* Log a refusal or a happening: one line in the VM's log (or the global one for NULL). */
+void vm_log(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+extern struct textlog global_log;
+
+#endif
