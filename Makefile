@@ -38,6 +38,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_OBJ)
 GUESTS :=
 -include tests/guests/x86/guests.mk
 -include tests/guests/ppc/guests.mk
+-include tests/bench/bench.mk
 guests: $(GUESTS)
 
 deps-build:

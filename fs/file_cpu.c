@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "files.h"
+#include "fs.h"
 
 static void interrupted(fuse_req_t req, void *data)
 {
@@ -17,11 +18,17 @@ static int run_blocking(struct wctx *w, enum run_mode mode, uint64_t steps)
 	char why[256];
 	int r;
 
+	uint64_t seq;
+
+	r = vcpu_run_begin(v, mode, steps, &seq, why, sizeof(why));
+	if (r)
+		return refuse(w, r, "%s", why);
 	/* Ctrl-C on the writer ends the run like `stop` does: reason=intr. */
 	fuse_req_interrupt_func(w->req, interrupted, v);
-	r = vcpu_run(v, mode, steps, why, sizeof(why));
-	if (r && r != -EINTR)
-		return refuse(w, r, "%s", why);
+	/* An unmount or SIGTERM must not wait for the guest: look now and then. */
+	while ((r = vcpu_run_wait(v, seq, 100)) == -ETIMEDOUT)
+		if (fuse_req_interrupted(w->req) || fuse_session_exited(vmmfs_session))
+			vcpu_stop(v);
 	return r;
 }
 

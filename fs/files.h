@@ -12,6 +12,7 @@ struct ofile {
 	pthread_mutex_t lock;		/* one reader renders the snapshot at a time */
 	struct buf snap;
 	bool have_snap;
+	uint64_t read_off;		/* console: where the last read ended (poll) */
 };
 
 /* A write being served: the request gives the caller's identity. */
@@ -50,5 +51,9 @@ int state_write(struct wctx *w, struct vcpu *v, const struct state_desc *d, char
 
 /* Open PATH with the rights of the process that made the request. */
 int open_as_caller(fuse_req_t req, const char *path, int flags, char *why, size_t whylen);
+
+/* poll.c */
+void ll_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
+void poll_forget(struct console *c);
 
 #endif

@@ -212,6 +212,8 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
 
 	(void)ino;
+	if (of->n.kind == K_VM_CONSOLE)
+		poll_forget(&of->vm->console);	/* no waiter may outlive the console */
 	buf_free(&of->snap);
 	pthread_mutex_destroy(&of->lock);
 	if (of->vm)
@@ -235,7 +237,7 @@ static void read_raw(fuse_req_t req, struct ofile *of, size_t size, off_t off)
 	if (of->n.kind == K_VM_MEM)
 		n = vm_mem_read(of->vm, off, p, size);
 	else
-		n = console_read(&of->vm->console, off, p, size);
+		of->read_off = off + (n = console_read(&of->vm->console, off, p, size));
 	if (n < 0)
 		fuse_reply_err(req, -n);
 	else
@@ -433,4 +435,5 @@ const struct fuse_lowlevel_ops vmmfs_ops = {
 	.write = ll_write,
 	.mkdir = ll_mkdir,
 	.rmdir = ll_rmdir,
+	.poll = ll_poll,
 };

@@ -17,15 +17,18 @@ const struct arch_ops *arch_find(const char *name)
 	return NULL;
 }
 
+static char names[128];
+
+__attribute__((constructor)) static void make_names(void)
+{
+	for (int i = 0; arches[i]; i++) {
+		if (i)
+			strcat(names, " ");
+		strcat(names, arches[i]->name);
+	}
+}
+
 const char *arch_names(void)
 {
-	static char names[128];
-
-	if (!names[0])
-		for (int i = 0; arches[i]; i++) {
-			if (i)
-				strcat(names, " ");
-			strcat(names, arches[i]->name);
-		}
 	return names;
 }

@@ -286,25 +286,51 @@ static int begin_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *w
 	return 0;
 }
 
-int vcpu_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *why, size_t whylen)
+int vcpu_run_begin(struct vcpu *v, enum run_mode mode, uint64_t steps, uint64_t *seq,
+		   char *why, size_t whylen)
 {
-	uint64_t seq;
 	int r;
 
 	vcpu_hold(v);
 	pthread_mutex_lock(&v->wait_mu);
-	seq = v->run_seq;
+	*seq = v->run_seq;
 	pthread_mutex_unlock(&v->wait_mu);
 	r = begin_run(v, mode, steps, why, whylen);
 	vcpu_release(v);
-	if (r)
-		return r;
+	return r;
+}
+
+int vcpu_run_wait(struct vcpu *v, uint64_t seq, unsigned ms)
+{
+	struct timespec ts;
+	int done;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&v->wait_mu);
-	while (v->run_seq == seq)
-		pthread_cond_wait(&v->wait_cond, &v->wait_mu);
+	while (v->run_seq == seq && pthread_cond_timedwait(&v->wait_cond, &v->wait_mu, &ts) == 0)
+		;
+	done = v->run_seq != seq;
 	pthread_mutex_unlock(&v->wait_mu);
+	if (!done)
+		return -ETIMEDOUT;
 	/* the exit is stable until the next run; reading its reason needs no hold */
 	return __atomic_load_n(&v->exit.reason, __ATOMIC_SEQ_CST) == EXIT_INTR ? -EINTR : 0;
+}
+
+int vcpu_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *why, size_t whylen)
+{
+	uint64_t seq;
+	int r = vcpu_run_begin(v, mode, steps, &seq, why, whylen);
+
+	while (!r && (r = vcpu_run_wait(v, seq, 1000)) == -ETIMEDOUT)
+		;
+	return r;
 }
 
 int vcpu_start(struct vcpu *v, char *why, size_t whylen)

@@ -99,9 +99,13 @@ void vcpu_release(struct vcpu *v);
 /*
  * Run control, called by fs/.  vcpu_run blocks until the next exit
  * (0; the exit is in v->exit) or until interrupted (-EINTR, reason=intr).
- * *cancel, when set by another thread followed by vcpu_stop, ends the wait.
  */
 int vcpu_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *why, size_t whylen);
+/* The same in two halves, for callers that must watch something else while
+ * they wait: vcpu_run_wait returns -ETIMEDOUT after `ms`, else as vcpu_run. */
+int vcpu_run_begin(struct vcpu *v, enum run_mode mode, uint64_t steps, uint64_t *seq,
+		   char *why, size_t whylen);
+int vcpu_run_wait(struct vcpu *v, uint64_t seq, unsigned ms);
 int vcpu_start(struct vcpu *v, char *why, size_t whylen);
 void vcpu_stop(struct vcpu *v);
 void vcpu_reset(struct vcpu *v);
