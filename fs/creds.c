@@ -28,13 +28,16 @@ static int become(uid_t uid, gid_t gid, const gid_t *groups, int ngroups)
 	return 0;
 }
 
-int open_as_caller(fuse_req_t req, const char *path, int flags, char *why, size_t whylen)
+int open_as_caller(struct wctx *w, const char *path, int flags, char *why, size_t whylen)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	gid_t groups[GROUPS_MAX], saved[GROUPS_MAX];
 	int ngroups, nsaved, fd, r;
 	char full[4096];
 
+	if (!w->req) {
+		snprintf(why, whylen, "no caller to open files for");
+		return -EACCES;
+	}
 	if (!*path) {
 		snprintf(why, whylen, "empty path");
 		return -EINVAL;
@@ -42,16 +45,16 @@ int open_as_caller(fuse_req_t req, const char *path, int flags, char *why, size_
 	if (path[0] == '/')
 		r = snprintf(full, sizeof(full), "%s", path);
 	else
-		r = snprintf(full, sizeof(full), "/proc/%d/cwd/%s", (int)ctx->pid, path);
+		r = snprintf(full, sizeof(full), "/proc/%d/cwd/%s", (int)w->pid, path);
 	if (r >= (int)sizeof(full)) {
 		snprintf(why, whylen, "path too long");
 		return -ENAMETOOLONG;
 	}
 	if (geteuid() != 0) {
 		/* an unprivileged daemon cannot take on another user's rights */
-		if (ctx->uid != geteuid()) {
+		if (w->uid != geteuid()) {
 			snprintf(why, whylen, "the daemon is not root and cannot open files for uid %u",
-				 (unsigned)ctx->uid);
+				 (unsigned)w->uid);
 			return -EACCES;
 		}
 		fd = open(full, flags | O_CLOEXEC);
@@ -62,13 +65,13 @@ int open_as_caller(fuse_req_t req, const char *path, int flags, char *why, size_
 		}
 		return fd;
 	}
-	ngroups = fuse_req_getgroups(req, GROUPS_MAX, groups);
+	ngroups = fuse_req_getgroups(w->req, GROUPS_MAX, groups);
 	if (ngroups < 0 || ngroups > GROUPS_MAX)
 		ngroups = 0;
 	nsaved = getgroups(GROUPS_MAX, saved);
 	if (nsaved < 0)
 		nsaved = 0;
-	r = become(ctx->uid, ctx->gid, groups, ngroups);
+	r = become(w->uid, w->gid, groups, ngroups);
 	fd = r ? r : open(full, flags | O_CLOEXEC);
 	if (fd < 0 && !r)
 		r = -errno;

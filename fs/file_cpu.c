@@ -24,10 +24,12 @@ static int run_blocking(struct wctx *w, enum run_mode mode, uint64_t steps)
 	if (r)
 		return refuse(w, r, "%s", why);
 	/* Ctrl-C on the writer ends the run like `stop` does: reason=intr. */
-	fuse_req_interrupt_func(w->req, interrupted, v);
+	if (w->req)
+		fuse_req_interrupt_func(w->req, interrupted, v);
 	/* An unmount or SIGTERM must not wait for the guest: look now and then. */
 	while ((r = vcpu_run_wait(v, seq, 100)) == -ETIMEDOUT)
-		if (fuse_req_interrupted(w->req) || fuse_session_exited(vmmfs_session))
+		if (!w->req || fuse_req_interrupted(w->req) ||
+		    (vmmfs_session && fuse_session_exited(vmmfs_session)))
 			vcpu_stop(v);
 	return r;
 }

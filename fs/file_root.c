@@ -10,7 +10,6 @@
 
 static int do_create(struct wctx *w, struct kvlist *kv)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(w->req);
 	struct kvlist opts;
 	char why[256] = "";
 	int r;
@@ -19,19 +18,18 @@ static int do_create(struct wctx *w, struct kvlist *kv)
 		return refuse(w, -EINVAL, "create: the name comes first: create NAME [arch=..] [mem=..] [cpus=..]");
 	opts.n = kv->n - 2;
 	memcpy(opts.kv, kv->kv + 2, opts.n * sizeof(opts.kv[0]));
-	r = vm_create(kv->kv[1].key, ctx->uid, ctx->gid, &opts, NULL, why, sizeof(why));
+	r = vm_create(kv->kv[1].key, w->uid, w->gid, &opts, NULL, why, sizeof(why));
 	return r ? refuse(w, r, "create %s: %s", kv->kv[1].key, why) : 0;
 }
 
 static int do_destroy(struct wctx *w, struct kvlist *kv)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(w->req);
 	struct vm *vm = vm_lookup(kv->kv[1].key);
 	int r;
 
 	if (!vm)
 		return refuse(w, -ENOENT, "destroy %.64s: no such VM", kv->kv[1].key);
-	if (ctx->uid != 0 && ctx->uid != vm->uid) {
+	if (w->uid != 0 && w->uid != vm->uid) {
 		vm_put(vm);
 		return refuse(w, -EACCES, "destroy %s: the VM belongs to uid %u", kv->kv[1].key,
 			      (unsigned)vm->uid);

@@ -35,7 +35,7 @@ static int do_load(struct wctx *w, struct kvlist *kv)
 
 	if (kv->kv[1].val)
 		return refuse(w, -EINVAL, "load: the path comes first: load PATH [key=value ...]");
-	fd = open_as_caller(w->req, kv->kv[1].key, O_RDONLY, why, sizeof(why));
+	fd = open_as_caller(w, kv->kv[1].key, O_RDONLY, why, sizeof(why));
 	if (fd < 0)
 		return refuse(w, fd, "load %s: %s", kv->kv[1].key, why);
 	args.n = kv->n - 2;
@@ -141,7 +141,7 @@ static int memslots_write_text(struct wctx *w, char *text)
 	if (file) {
 		if (rq.size == 0)
 			return refuse(w, -EINVAL, "file= makes no sense when deleting (size=0)");
-		rq.fd = open_as_caller(w->req, file, (rq.flags & MEMSLOT_READONLY) ? O_RDONLY : O_RDWR,
+		rq.fd = open_as_caller(w, file, (rq.flags & MEMSLOT_READONLY) ? O_RDONLY : O_RDWR,
 				       why, sizeof(why));
 		if (rq.fd < 0)
 			return refuse(w, rq.fd, "file=%s: %s", file, why);

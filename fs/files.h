@@ -15,11 +15,14 @@ struct ofile {
 	uint64_t read_off;		/* console: where the last read ended (poll) */
 };
 
-/* A write being served: the request gives the caller's identity. */
+/* A write being served, and who wrote it. */
 struct wctx {
-	fuse_req_t req;
+	fuse_req_t req;			/* NULL when not from FUSE (the fuzz harness) */
 	struct ofile *of;
 	const char *file;		/* the file's name, for log lines */
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
 };
 
 /* Render the file's snapshot. */
@@ -50,7 +53,7 @@ void state_render(struct vcpu *v, const struct state_desc *d, struct buf *out);
 int state_write(struct wctx *w, struct vcpu *v, const struct state_desc *d, char *text);
 
 /* Open PATH with the rights of the process that made the request. */
-int open_as_caller(fuse_req_t req, const char *path, int flags, char *why, size_t whylen);
+int open_as_caller(struct wctx *w, const char *path, int flags, char *why, size_t whylen);
 
 /* poll.c */
 void ll_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph);

@@ -297,7 +297,8 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		     struct fuse_file_info *fi)
 {
 	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
-	struct wctx w = { req, of, file_name(of) };
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct wctx w = { req, of, file_name(of), ctx->uid, ctx->gid, ctx->pid };
 	char *text;
 	ssize_t n;
 	int r;
