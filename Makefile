@@ -8,7 +8,7 @@ CC       ?= gcc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -I. \
             $(shell pkg-config --cflags fuse3 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3) -lfdt -lpthread
+LDLIBS   += $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3) -lfdt
 BUILD    ?= build
 SAN      ?=
 
@@ -18,19 +18,51 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
 FS_OBJ   := $(FS_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:%.c=$(BUILD)/%)
+FSLIB_OBJ := $(filter-out $(BUILD)/fs/main.o,$(FS_OBJ))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/unit/replay_%)
+# helpers the bats tests run (tests/lib/vmmfs.bash finds them here)
+TEST_TOOLS := $(BUILD)/tests/lib/errno_write
 
 all: deps-build vmmfs guests
 
+# V=1 shows the commands
+Q := $(if $(V),,@)
+
 vmmfs: $(FS_OBJ) $(CORE_OBJ)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/lib/%: tests/lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $<
+
+# Fuzz targets replayed over their kept inputs (tests/fuzz/regress/NAME/) by make check.
+$(BUILD)/tests/unit/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FSLIB_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(SAN) -DREGRESS_DIR='"tests/fuzz/regress/fuzz_$*"' -o $@ $^ $(LDLIBS)
+
+# libFuzzer builds, under ASan and UBSan: make fuzz [FUZZ_SECONDS=60]
+FUZZ_CFLAGS = -O1 -g -std=gnu11 -D_GNU_SOURCE -I. $(shell pkg-config --cflags fuse3 2>/dev/null) \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(filter-out fs/main.c,$(FS_SRC))
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz: deps-build $(FUZZ_BIN)
+	@tools/fuzz.sh $(FUZZ_BIN)
 
 -include $(CORE_OBJ:.o=.d) $(FS_OBJ:.o=.d)
 
@@ -50,10 +82,10 @@ deps-test:
 run: all
 	@tools/demo.sh
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(REPLAY_BIN) $(TEST_TOOLS)
 
 check: deps-test all unit
-	@tools/check.sh $(UNIT_BIN)
+	@tools/check.sh $(UNIT_BIN) $(REPLAY_BIN)
 
 bench: all
 	@tools/deps.sh bench
@@ -62,4 +94,4 @@ bench: all
 clean:
 	rm -rf $(BUILD) vmmfs $(GUESTS)
 
-.PHONY: all guests deps-build deps-test run unit check bench clean
+.PHONY: all guests deps-build deps-test run unit check bench fuzz clean

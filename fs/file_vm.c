@@ -13,10 +13,21 @@ static int do_start(struct wctx *w, struct kvlist *kv)
 	return vm_start(w->of->vm);
 }
 
+/* stop [N]: every vcpu, or vcpu N.  This is how a `run` blocked on cpu/N/ctl
+ * is stopped from elsewhere: the kernel lets one write at a time into a file,
+ * so a `stop` written to that same cpu/N/ctl would wait behind the run. */
 static int do_stop(struct wctx *w, struct kvlist *kv)
 {
-	(void)kv;
-	vm_stop(w->of->vm);
+	struct vm *vm = w->of->vm;
+	uint64_t n;
+
+	if (kv->n == 1) {
+		vm_stop(vm);
+		return 0;
+	}
+	if (kv->kv[1].val || parse_u64(kv->kv[1].key, &n) || n >= (uint64_t)vm->ncpus)
+		return refuse(w, -EINVAL, "stop %.20s: want a cpu number below %d", kv->kv[1].key, vm->ncpus);
+	vcpu_stop(vm->vcpu[n]);
 	return 0;
 }
 
@@ -47,7 +58,7 @@ static int do_load(struct wctx *w, struct kvlist *kv)
 
 static const struct verb vm_verbs[] = {
 	{ "start", 0, 0, do_start, "start" },
-	{ "stop", 0, 0, do_stop, "stop" },
+	{ "stop", 0, 1, do_stop, "stop [CPU]" },
 	{ "reset", 0, 0, do_reset, "reset" },
 	{ "load", 1, -1, do_load, "load PATH [cmdline=...]" },
 	{ 0 }

@@ -3,9 +3,11 @@
 #include "arch.h"
 
 extern const struct arch_ops x86_ops;
+extern const struct arch_ops ppc440_ops;
 
 static const struct arch_ops *const arches[] = {
 	&x86_ops,
+	&ppc440_ops,
 	NULL
 };
 

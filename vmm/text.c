@@ -122,8 +122,8 @@ int parse_u64(const char *s, uint64_t *out)
 		base = 2;
 		p += 2;
 	}
-	if (!*p)
-		return -EINVAL;
+	if (!(*p >= '0' && *p <= '9') && !(base == 16 && ((*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))))
+		return -EINVAL;	/* at least one digit */
 	for (; *p; p++) {
 		unsigned d;
 		char c = *p;

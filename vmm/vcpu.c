@@ -144,7 +144,7 @@ static void *vcpu_thread(void *arg)
 		if (v->stop_req) {
 			vcpu_set_exit(v, EXIT_INTR);
 			count_exit(v);
-			end_run(v, VCPU_STOPPED);
+			end_run(v, VCPU_EXITED);
 			continue;
 		}
 		if (v->state == VCPU_HALTED) {
@@ -328,7 +328,9 @@ int vcpu_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *why, size
 	uint64_t seq;
 	int r = vcpu_run_begin(v, mode, steps, &seq, why, whylen);
 
-	while (!r && (r = vcpu_run_wait(v, seq, 1000)) == -ETIMEDOUT)
+	if (r)
+		return r;
+	while ((r = vcpu_run_wait(v, seq, 1000)) == -ETIMEDOUT)
 		;
 	return r;
 }

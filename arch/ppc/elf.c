@@ -1,0 +1,211 @@
+/*
+ * `load PATH [cmdline=...]`: a big-endian ELF32 PowerPC image, entered as
+ * QEMU's bamboo enters a -kernel image: PT_LOAD segments at p_paddr, the
+ * entry converted to physical when the text segment's addresses differ,
+ * MSR = 0, r1 = 16 MiB - 8, r3 = the device tree (at 0x1800000), TLB
+ * entry 0 mapping 0-256 MiB (and entry 1 the I/O region with the UART).
+ * Everything is checked before guest memory is touched.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ppc.h"
+#include "vmm/text.h"
+
+#define IMAGE_MAX (512u << 20)
+#define DTB_GPA 0x1800000u
+#define BOOT_R1 ((16u << 20) - 8)
+
+static uint32_t b32(uint32_t x) { return __builtin_bswap32(x); }
+static uint16_t b16(uint16_t x) { return __builtin_bswap16(x); }
+
+/* [gpa, gpa+len) lies in RAM (possibly over several adjacent slots). */
+static bool in_ram(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	while (len) {
+		struct memslot *s = memslots_find(&vm->slots, gpa);
+		uint64_t n;
+
+		if (!s)
+			return false;
+		n = s->gpa + s->size - gpa;
+		if (n >= len)
+			return true;
+		gpa += n;
+		len -= n;
+	}
+	return true;
+}
+
+static int read_all(int fd, uint8_t **out, size_t *len, char *why, size_t whylen)
+{
+	struct stat st;
+	uint8_t *p;
+	size_t got = 0;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > IMAGE_MAX || st.st_size < (off_t)sizeof(Elf32_Ehdr)) {
+		snprintf(why, whylen, "%lld bytes: an ELF image has between %zu bytes and %u MiB",
+			 (long long)st.st_size, sizeof(Elf32_Ehdr), IMAGE_MAX >> 20);
+		return -EINVAL;
+	}
+	if (!(p = malloc(st.st_size))) {
+		snprintf(why, whylen, "out of memory for a %lld-byte image", (long long)st.st_size);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = pread(fd, p + got, st.st_size - got, got);
+
+		if (n <= 0) {
+			snprintf(why, whylen, "read failed at byte %zu", got);
+			free(p);
+			return -EIO;
+		}
+		got += n;
+	}
+	*out = p;
+	*len = got;
+	return 0;
+}
+
+/* Where the device tree goes: QEMU's address, or as high as the first slot allows. */
+static int dtb_place(struct vm *vm, size_t len, uint64_t *gpa, char *why, size_t whylen)
+{
+	struct memslot *s = memslots_find(&vm->slots, 0);
+	uint64_t top;
+
+	if (in_ram(vm, DTB_GPA, len)) {
+		*gpa = DTB_GPA;
+		return 0;
+	}
+	if (!s || s->size < 2 * len + 0x10000) {
+		snprintf(why, whylen, "no RAM at address 0 for the device tree");
+		return -EINVAL;
+	}
+	top = s->gpa + s->size < (256u << 20) ? s->gpa + s->size : 256u << 20;
+	*gpa = (top - len - 0x10000) & ~0xffffull;
+	return 0;
+}
+
+/* The entry state, on vcpu 0, as QEMU's bamboo main_cpu_reset. */
+void ppc_boot_cpu(struct vm *vm)
+{
+	struct ppc_vm *p = PPCVM(vm);
+	struct ppc *c = PPC(vm->vcpu[0]);
+	struct gtlbe ram = {
+		.w0 = 0x00000000u | TLB0_V | (9 << 4),
+		.w1 = 0x00000000u,
+		.w2 = TLB2_SX | TLB2_SW | TLB2_SR,
+	};
+	struct gtlbe io = {
+		.w0 = 0xe0000000u | TLB0_V | (9 << 4),
+		.w1 = 0xe0000000u,
+		.w2 = TLB2_SX | TLB2_SW | TLB2_SR | TLB2_I | TLB2_G,
+	};
+
+	ppc_reset(c);
+	c->gtlb[0].w0 = 0;	/* the reset-vector entry does not survive a -kernel boot */
+	tlb_set_entry(c, 0, &ram);
+	tlb_set_entry(c, 1, &io);
+	c->pc = p->boot.entry;
+	c->gpr[1] = BOOT_R1;
+	c->gpr[3] = p->dtb_gpa;
+	if (p->dtb)
+		memslots_write(&vm->slots, p->dtb_gpa, p->dtb, p->dtb_len);
+}
+
+int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whylen)
+{
+	struct ppc_vm *p = PPCVM(vm);
+	const char *cmdline = "";
+	const Elf32_Ehdr *eh;
+	const Elf32_Phdr *ph;
+	uint8_t *img = NULL, zero[4096] = { 0 };
+	size_t len, dlen;
+	uint64_t dgpa;
+	uint32_t entry;
+	void *dtb = NULL;
+	int r, nph;
+
+	for (int i = 0; i < args->n; i++) {
+		if (!strcmp(args->kv[i].key, "cmdline") && args->kv[i].val) {
+			cmdline = args->kv[i].val;
+		} else {
+			snprintf(why, whylen, "%s: unknown load option; ppc440 takes cmdline=...",
+				 args->kv[i].key);
+			return -EINVAL;
+		}
+	}
+	if ((r = read_all(fd, &img, &len, why, whylen)))
+		return r;
+	eh = (const Elf32_Ehdr *)img;
+	r = -EINVAL;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS32 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2MSB || b16(eh->e_machine) != EM_PPC) {
+		snprintf(why, whylen, "not a big-endian ELF32 PowerPC image");
+		goto out;
+	}
+	nph = b16(eh->e_phnum);
+	if (b16(eh->e_phentsize) != sizeof(Elf32_Phdr) ||
+	    (uint64_t)b32(eh->e_phoff) + (uint64_t)nph * sizeof(Elf32_Phdr) > len) {
+		snprintf(why, whylen, "program headers outside the file");
+		goto out;
+	}
+	ph = (const Elf32_Phdr *)(img + b32(eh->e_phoff));
+	entry = b32(eh->e_entry);
+	for (int i = 0; i < nph; i++) {
+		uint32_t off = b32(ph[i].p_offset), fsz = b32(ph[i].p_filesz), msz = b32(ph[i].p_memsz);
+		uint32_t pa = b32(ph[i].p_paddr), va = b32(ph[i].p_vaddr);
+
+		if (b32(ph[i].p_type) != PT_LOAD || !msz)
+			continue;
+		if (fsz > msz || (uint64_t)off + fsz > len) {
+			snprintf(why, whylen, "segment %d: file bytes outside the file", i);
+			goto out;
+		}
+		if (!in_ram(vm, pa, msz)) {
+			snprintf(why, whylen, "segment %d: 0x%x-0x%llx is not all RAM (see memslots)", i,
+				 pa, (unsigned long long)pa + msz);
+			goto out;
+		}
+		/* a virtual entry inside a text segment linked elsewhere: make it physical */
+		if (va != pa && (b32(ph[i].p_flags) & PF_X) && entry >= va && entry - va < fsz)
+			entry = entry - va + pa;
+	}
+	if ((r = ppc_fdt_build(vm, cmdline, &dtb, &dlen, why, whylen)) ||
+	    (r = dtb_place(vm, dlen, &dgpa, why, whylen)))
+		goto out;
+	for (int i = 0; i < nph; i++) {
+		uint32_t off = b32(ph[i].p_offset), fsz = b32(ph[i].p_filesz), msz = b32(ph[i].p_memsz);
+		uint32_t pa = b32(ph[i].p_paddr);
+
+		if (b32(ph[i].p_type) != PT_LOAD || !msz)
+			continue;
+		memslots_write(&vm->slots, pa, img + off, fsz);
+		for (uint32_t z = fsz; z < msz; z += sizeof(zero))
+			memslots_write(&vm->slots, pa + z, zero, msz - z < sizeof(zero) ? msz - z : sizeof(zero));
+	}
+	free(p->dtb);
+	p->dtb = dtb;
+	p->dtb_len = dlen;
+	p->dtb_gpa = dgpa;
+	dtb = NULL;
+	p->boot.valid = true;
+	p->boot.entry = entry;
+	for (int i = 1; i < vm->ncpus; i++)
+		ppc_reset(PPC(vm->vcpu[i]));
+	ppc_boot_cpu(vm);	/* resets vcpu 0, dropping decoded code of the old image */
+	r = 0;
+out:
+	free(dtb);
+	free(img);
+	return r;
+}

@@ -1,0 +1,200 @@
+/*
+ * The system instructions: MSR, SPR and DCR moves, return from interrupt,
+ * sc, traps, TLB management and the privileged cache instructions.  The
+ * privileged ones are the "trap path" (counted in `traps`): decoded and
+ * emulated here, as KVM emulates them after a real trap.
+ */
+#include "insn.h"
+
+#define RT c->gpr[o->rt]
+#define RA c->gpr[o->ra]
+#define RB c->gpr[o->rb]
+#define RA0 (o->ra ? c->gpr[o->ra] : 0)
+
+#define PRIV() do { \
+	if (unlikely(c->msr & MSR_PR)) \
+		return ppc_program(c, ESR_PPR); \
+	PSTAT(c, TRAPS); \
+} while (0)
+
+/* Retire a context-changing instruction: leave the decoded page, recheck interrupts. */
+static inline int next_resync(struct ppc *c)
+{
+	c->pc += 4;
+	c->resync = 1;
+	return R_JUMP;
+}
+
+OP(mfmsr) { PRIV(); c->gpr[o->rt] = c->msr; return 0; }
+OP(mtmsr) { PRIV(); ppc_set_msr(c, RT); return next_resync(c); }
+OP(wrtee)
+{
+	PRIV();
+	ppc_set_msr(c, (c->msr & ~MSR_EE) | (RT & MSR_EE));
+	return next_resync(c);
+}
+OP(wrteei)
+{
+	PRIV();
+	ppc_set_msr(c, (c->msr & ~MSR_EE) | (o->insn & 0x8000 ? MSR_EE : 0));
+	return next_resync(c);
+}
+
+static inline int rfx(struct ppc *c, uint32_t pc, uint32_t msr)
+{
+	ppc_set_msr(c, msr);
+	c->pc = pc & ~3u;
+	c->resync = 1;
+	return R_JUMP;
+}
+OP(rfi) { PRIV(); (void)o; return rfx(c, c->srr0, c->srr1); }
+OP(rfci) { PRIV(); (void)o; return rfx(c, c->csrr0, c->csrr1); }
+OP(rfmci) { PRIV(); (void)o; return rfx(c, c->mcsrr0, c->mcsrr1); }
+
+OP(sc) { (void)o; return ppc_raise(c, IV_SYSCALL, c->pc + 4); }
+
+static inline int trap_if(struct ppc *c, unsigned to, uint32_t a, uint32_t b)
+{
+	if (((to & 0x10) && (int32_t)a < (int32_t)b) || ((to & 0x08) && (int32_t)a > (int32_t)b) ||
+	    ((to & 0x04) && a == b) || ((to & 0x02) && a < b) || ((to & 0x01) && a > b))
+		return ppc_program(c, ESR_PTR);
+	return 0;
+}
+OP(tw) { return trap_if(c, o->rt, RA, RB); }
+OP(twi) { return trap_if(c, o->rt, RA, (uint32_t)o->imm); }
+
+static inline unsigned split_field(uint32_t insn)
+{
+	return ((insn >> 16) & 0x1f) | ((insn >> 6) & 0x3e0);
+}
+
+OP(mfspr)
+{
+	unsigned spr = o->aux;
+	uint32_t v;
+	int r;
+
+	if (spr & 0x10)
+		PRIV();
+	if ((r = spr_read(c, spr, &v)))
+		return r;
+	c->gpr[o->rt] = v;
+	return 0;
+}
+
+OP(mtspr)
+{
+	unsigned spr = o->aux;
+	int r;
+
+	if (spr & 0x10)
+		PRIV();
+	if ((r = spr_write(c, spr, RT)))
+		return r;
+	if (spr & 0x10)
+		return next_resync(c);	/* PID, TCR, TSR, DEC ... can change what happens next */
+	return 0;
+}
+
+/* The fast user SPRs skip the table. */
+OP(mflr) { c->gpr[o->rt] = c->lr; return 0; }
+OP(mtlr) { c->lr = RT; return 0; }
+OP(mfctr) { c->gpr[o->rt] = c->ctr; return 0; }
+OP(mtctr) { c->ctr = RT; return 0; }
+
+OP(mftb)
+{
+	uint64_t tb = ppc_tb(c);
+
+	if (o->aux == 268)
+		c->gpr[o->rt] = tb;
+	else if (o->aux == 269)
+		c->gpr[o->rt] = tb >> 32;
+	else
+		return ppc_program(c, ESR_PIL);
+	return 0;
+}
+
+OP(mfdcr)
+{
+	uint32_t v;
+	int r;
+
+	PRIV();
+	if ((r = dcr_read(c, o->aux ? split_field(o->insn) : RA, &v)))
+		return r;
+	c->gpr[o->rt] = v;
+	return 0;
+}
+
+OP(mtdcr)
+{
+	int r;
+
+	PRIV();
+	if ((r = dcr_write(c, o->aux ? split_field(o->insn) : RA, RT)))
+		return r;
+	return next_resync(c);
+}
+
+OP(tlbwe)
+{
+	PRIV();
+	if (o->rb > 2)
+		return ppc_program(c, ESR_PIL);
+	tlb_write(c, RA & 63, o->rb, RT);
+	return next_resync(c);
+}
+
+OP(tlbre)
+{
+	PRIV();
+	if (o->rb > 2)
+		return ppc_program(c, ESR_PIL);
+	c->gpr[o->rt] = tlb_read(c, RA & 63, o->rb);
+	return 0;
+}
+
+OP(tlbsx)
+{
+	uint32_t ea = RA0 + RB;
+	int i;
+
+	PRIV();
+	i = tlb_search(c, ea, !!(c->mmucr & MMUCR_STS), c->mmucr & MMUCR_STID);
+	if (i >= 0)
+		c->gpr[o->rt] = i;
+	if (o->rc)
+		set_crf(c, 0, (i >= 0 ? 2 : 0) | (c->xer >> 31));
+	return 0;
+}
+
+OP(tlbivax)
+{
+	PRIV();
+	tlb_invalidate_ea(c, RA0 + RB);
+	return next_resync(c);
+}
+
+OP(tlbsync) { PRIV(); (void)o; return 0; }
+
+/* dcbi: like dcbf for an interpreter, but privileged. */
+OP(dcbi)
+{
+	PRIV();
+	return op_cache_probe(c, o);
+}
+
+OP(dccci) { PRIV(); (void)o; return 0; }
+
+/* iccci: every decoded page goes; the current one is re-decoded in place. */
+OP(iccci)
+{
+	PRIV();
+	(void)o;
+	code_invalidate(c, 0, ~0ull);
+	return next_resync(c);
+}
+
+/* dcread/icread: cache debug reads; the interpreter has no cache lines to show. */
+OP(cacheread) { PRIV(); c->gpr[o->rt] = 0; return 0; }

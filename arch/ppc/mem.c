@@ -1,0 +1,202 @@
+/*
+ * Guest memory access: the soft TLB and its slow path.
+ *
+ * Invariants: a soft-TLB write entry exists only for a RAM page of a
+ * writable slot that was marked dirty when the entry was installed and that
+ * holds no decoded code; a read or fetch entry only for a RAM page.  Pages
+ * mapped by guest entries smaller than 4 KiB never get soft entries.
+ */
+#include <string.h>
+
+#include "ppc.h"
+#include "vmm/memslot.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+void soft_flush(struct ppc *c)
+{
+	memset(c->soft, 0xff, sizeof(c->soft));	/* a tag with low bits set never matches */
+}
+
+void soft_flush_writes(struct ppc *c)
+{
+	memset(c->soft[ACC_W], 0xff, sizeof(c->soft[ACC_W]));
+}
+
+/* Translate for an access; on a fault take the interrupt and return R_JUMP. */
+static int xlate(struct ppc *c, uint32_t ea, int acc, uint64_t *gpa, bool *small)
+{
+	uint8_t perm;
+	int r = tlb_translate(c, ea, acc, gpa, &perm, small);
+
+	if (likely(!r))
+		return 0;
+	if (acc == ACC_X) {
+		if (r == -1) {
+			PSTAT(c, GTLB_MISS_I);
+			return ppc_raise(c, IV_ITLB, c->pc);
+		}
+		c->esr = 0;
+		return ppc_raise(c, IV_ISI, c->pc);
+	}
+	if (r == -1)
+		PSTAT(c, GTLB_MISS_D);
+	return ppc_data_fault(c, r == -1 ? IV_DTLB : IV_DSI, ea, acc == ACC_W);
+}
+
+static void soft_fill(struct ppc *c, int acc, uint32_t ea, uintptr_t addend)
+{
+	struct softe *e = &c->soft[acc][(ea >> 12) & (SOFT_N - 1)];
+
+	e->tag = (acc == ACC_X ? c->ctx_i : c->ctx_d) | (ea & 0xfffff000u);
+	e->addend = addend;
+}
+
+/* A RAM page for a write: mark it dirty, drop decoded code on it. */
+static void write_prepare(struct ppc *c, struct memslot *s, uint64_t gpa)
+{
+	memslot_mark_dirty(s, gpa);
+	if (c->code_any)
+		code_invalidate(c, gpa & PAGE_MASK, PAGE_SIZE);
+}
+
+static int access_slow(struct ppc *c, uint32_t ea, unsigned size, int write, uint32_t *val)
+{
+	uint64_t gpa, v64;
+	struct memslot *s;
+	bool small;
+	uint8_t *h;
+	int r;
+
+	if ((ea & 0xfff) + size > 0x1000) {
+		/* crosses a page: byte by byte, big-endian */
+		uint32_t acc = 0, b;
+
+		for (unsigned i = 0; i < size; i++) {
+			if (write) {
+				b = *val >> (8 * (size - 1 - i));
+				if ((r = access_slow(c, ea + i, 1, 1, &b)))
+					return r;
+			} else {
+				if ((r = access_slow(c, ea + i, 1, 0, &b)))
+					return r;
+				acc = acc << 8 | b;
+			}
+		}
+		if (!write)
+			*val = acc;
+		return 0;
+	}
+	PSTAT(c, SOFT_MISS);
+	if ((r = xlate(c, ea, write ? ACC_W : ACC_R, &gpa, &small)))
+		return r;
+	s = memslots_find(&c->vm->slots, gpa);
+	if (s && !(write && (s->flags & MEMSLOT_READONLY))) {
+		h = memslot_hva(s, gpa & PAGE_MASK, PAGE_SIZE);
+		if (h) {
+			h += gpa & ~PAGE_MASK;
+			if (write)
+				write_prepare(c, s, gpa);
+			if (!small)
+				soft_fill(c, write ? ACC_W : ACC_R, ea, (uintptr_t)h - ea);
+			else
+				PSTAT(c, SMALL_PAGE);
+			switch (size) {
+			case 1: if (write) *h = *val; else *val = *h; break;
+			case 2: if (write) put_be16(h, *val); else *val = be16(h); break;
+			default: if (write) put_be32(h, *val); else *val = be32(h); break;
+			}
+			return 0;
+		}
+	}
+	v64 = write ? *val : 0;
+	if (vcpu_io(c->v, 1, gpa, size, write, &v64))
+		return R_EXIT;
+	if (!write)
+		*val = v64;
+	return 0;
+}
+
+int mem_load_slow(struct ppc *c, uint32_t ea, unsigned size, uint32_t *val)
+{
+	return access_slow(c, ea, size, 0, val);
+}
+
+int mem_store_slow(struct ppc *c, uint32_t ea, unsigned size, uint32_t val)
+{
+	return access_slow(c, ea, size, 1, &val);
+}
+
+/*
+ * A RAM-only access within one page (lwarx, stwcx., dcbz): host pointer, or
+ * NULL with *ret = R_JUMP (interrupt taken; not RAM raises alignment, as a
+ * cache-inhibited target does on the 440).  acc ACC_R only translates and
+ * checks when size is 0 (cache maintenance on any storage).
+ */
+uint8_t *mem_ram(struct ppc *c, uint32_t ea, unsigned size, int acc, int *ret, uint64_t *gpa)
+{
+	struct memslot *s;
+	bool small;
+	uint8_t *h;
+
+	if ((*ret = xlate(c, ea, acc, gpa, &small)))
+		return NULL;
+	if (!size)
+		return (uint8_t *)1;
+	s = memslots_find(&c->vm->slots, *gpa);
+	h = s && !(acc == ACC_W && (s->flags & MEMSLOT_READONLY)) ? memslot_hva(s, *gpa, size) : NULL;
+	if (!h) {
+		*ret = ppc_data_fault(c, IV_ALIGN, ea, acc == ACC_W);
+		return NULL;
+	}
+	if (acc == ACC_W)
+		write_prepare(c, s, *gpa);
+	return h;
+}
+
+/*
+ * The decoded slot for c->pc; c->cur_cp is its page, *n how many
+ * instructions from pc on the same translation covers, *chain whether a
+ * branch within the 4 KiB virtual page may stay in it.  NULL: an interrupt
+ * was taken (*ret = R_JUMP) or the run must stop (*ret = R_EXIT).
+ */
+struct op *mem_fetch(struct ppc *c, unsigned *n, bool *chain, int *ret)
+{
+	struct softe *e = soft_probe(c, ACC_X, c->pc, 4);
+	struct code_page *cp;
+	struct memslot *s;
+	uint64_t gpa;
+	bool small;
+	uint8_t *h;
+
+	*n = 1024 - ((c->pc >> 2) & 1023);
+	*chain = true;
+	if (likely(e != NULL)) {
+		c->cur_cp = (struct code_page *)e->addend;
+		return &c->cur_cp->ops[(c->pc >> 2) & 1023];
+	}
+	PSTAT(c, SOFT_MISS);
+	c->cur_cp = NULL;
+	if ((*ret = xlate(c, c->pc, ACC_X, &gpa, &small)))
+		return NULL;
+	s = memslots_find(&c->vm->slots, gpa);
+	h = s ? memslot_hva(s, gpa & PAGE_MASK, PAGE_SIZE) : NULL;
+	if (!h) {
+		*ret = ppc_internal_error(c, "instruction fetch from outside RAM");
+		return NULL;
+	}
+	if (!(cp = code_get(c, gpa & PAGE_MASK, h))) {
+		*ret = ppc_internal_error(c, "out of memory for decoded code");
+		return NULL;
+	}
+	c->cur_cp = cp;
+	if (small) {
+		/* to the end of the 1 KiB page; its physical offset differs from pc's */
+		*n = 256 - ((c->pc >> 2) & 255);
+		*chain = false;
+		PSTAT(c, SMALL_PAGE);
+	} else {
+		soft_fill(c, ACC_X, c->pc, (uintptr_t)cp);
+	}
+	return &cp->ops[(gpa & 0xfff) >> 2];
+}

@@ -1,0 +1,447 @@
+/*
+ * The x86 vcpu: architectural state (what the state files show), the
+ * interpreter's caches (soft TLB, pre-decoded blocks, lazy flags) and the
+ * helpers every instruction handler uses.
+ *
+ * Invariants:
+ * - s.rflags holds every flag except the six arithmetic ones while lf.op is
+ *   not LF_NONE; then CF PF AF ZF SF OF come from lf (flags.c).
+ * - A soft TLB write entry exists only for a page that holds no decoded code
+ *   and, when its slot logs dirty pages, that has been marked dirty.
+ * - A pre-decoded block is valid for exactly the (physical address, eip,
+ *   cs base, mode) it was decoded under; a write to its page drops it.
+ */
+#ifndef X86_CPU_H
+#define X86_CPU_H
+
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vmm/memslot.h"
+#include "vmm/vcpu.h"
+
+struct vcpu;
+struct vm;
+struct memslot;
+
+/* Segment register numbers as instructions encode them; LDT and TR follow. */
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDT, SEG_TR, SEG_NR };
+
+struct x86_seg {
+	uint64_t base;
+	uint32_t limit;		/* in bytes (g already applied) */
+	uint16_t sel;
+	uint8_t type, s, dpl, p, avl, l, db, g;
+};
+
+/* KVM_GET/SET_VCPU_EVENTS. */
+struct x86_events {
+	uint8_t exc_injected, exc_nr, exc_has_error;
+	uint32_t exc_error;
+	uint8_t int_injected, int_nr, int_soft, int_shadow;
+	uint8_t nmi_injected, nmi_pending, nmi_masked;
+	uint32_t sipi_vector;
+};
+
+/* Everything the state files show; one struct so one table layout serves all. */
+struct x86_state {
+	uint64_t gpr[16];
+	uint64_t rip, rflags;
+	struct x86_seg seg[SEG_NR];
+	struct { uint64_t base; uint16_t limit; } gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
+	struct x86_events ev;
+};
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
+
+#define FL_CF 0x0001
+#define FL_PF 0x0004
+#define FL_AF 0x0010
+#define FL_ZF 0x0040
+#define FL_SF 0x0080
+#define FL_TF 0x0100
+#define FL_IF 0x0200
+#define FL_DF 0x0400
+#define FL_OF 0x0800
+#define FL_IOPL 0x3000
+#define FL_NT 0x4000
+#define FL_RF 0x10000
+#define FL_VM 0x20000
+#define FL_AC 0x40000
+#define FL_ID 0x200000
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+/* Bits software can change (bit 1 always reads 1; VM/VIF/VIP not modelled). */
+#define FL_WRITABLE (FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_RF | FL_AC | FL_ID)
+
+#define CR0_PE 0x1u
+#define CR0_MP 0x2u
+#define CR0_EM 0x4u
+#define CR0_TS 0x8u
+#define CR0_ET 0x10u
+#define CR0_NE 0x20u
+#define CR0_WP 0x10000u
+#define CR0_AM 0x40000u
+#define CR0_NW 0x20000000u
+#define CR0_CD 0x40000000u
+#define CR0_PG 0x80000000u
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+
+/* Lazy flags: the last flag-setting operation, evaluated when a flag is read. */
+enum { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_AUX };
+struct lazyf {
+	uint32_t op, size;	/* size in bytes */
+	uint64_t res, a, b;	/* res = a op b */
+	uint32_t aux;		/* LF_AUX: CF, AF, OF as computed by the instruction */
+};
+
+/* Decode mode: what changes how bytes decode, part of every block's key. */
+#define MODE_OP32 1u	/* cs.db: default operand and address size 32 */
+#define MODE_STK32 2u	/* ss.db: esp rather than sp */
+#define MODE_PE 4u	/* protected mode */
+#define MODE_LONG 8u	/* 64-bit code segment (decoder slot for REX, not yet executed) */
+
+struct x86_cpu;
+struct insn;
+typedef int (*xhandler)(struct x86_cpu *, const struct insn *);
+
+#define NOREG 0xff
+
+/* One pre-decoded instruction: the handler and everything it needs. */
+struct insn {
+	xhandler fn;
+	uint64_t ip, next;	/* eip of this instruction and of the next */
+	uint64_t imm;		/* immediate, sign- or zero-extended; branch target for jumps */
+	int32_t disp;
+	uint16_t imm2;		/* second immediate: enter's level, far pointer selector */
+	uint8_t len, os, as;	/* length; operand and address size in bytes */
+	uint8_t seg;		/* segment of the memory operand (after overrides) */
+	uint8_t mod;		/* 3: rm is a register */
+	uint8_t reg, rm;	/* register numbers 0-15 */
+	uint8_t roff, rmoff;	/* byte offsets into gpr[] for reg and rm at operand size */
+	uint8_t base, index, scale;	/* memory operand; NOREG when absent */
+	uint8_t rep;		/* 0, REP_E (f3), REP_NE (f2) */
+	uint8_t op;		/* sub-operation: ALU op, condition, shift kind ... */
+	uint8_t opc;		/* opcode byte (second byte for 0f xx) */
+	uint8_t ss;		/* stack width in bytes */
+	uint8_t bytes[15];	/* the raw instruction, for failures */
+};
+#define REP_E 1
+#define REP_NE 2
+
+#define BLOCK_MAX 64
+struct block {
+	struct block *hnext;	/* hash chain */
+	struct block *pnext;	/* blocks on the same first page */
+	struct block *pnext2;	/* blocks whose last instruction spills onto a second page */
+	uint64_t pa, eip, cs_base;
+	uint64_t pa_last;	/* physical address of the last byte */
+	uint32_t mode, n;
+	struct insn insn[];
+};
+
+/* A guest physical page that holds decoded code. */
+struct cpage {
+	struct cpage *next;
+	uint64_t gfn;
+	uint64_t chunks;	/* 64-byte chunks covered by decoded instructions */
+	struct block *blocks, *blocks2;
+};
+
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+enum { TLB_READ, TLB_WRITE, TLB_FETCH, TLB_KINDS };
+struct tlbe {
+	uint64_t tag;		/* linear page address, or TLB_INVALID */
+	uintptr_t delta;	/* host address = linear + delta */
+	uint64_t pa;		/* physical page address */
+	struct memslot *slot;
+};
+#define TLB_INVALID 1ull
+
+#define BHASH_SIZE 4096
+#define CPAGE_HASH 1024
+#define JC_SIZE 1024
+
+/* The arch counters in vcpu->astat[]: X(enum suffix, name shown in stats). */
+#define X86_STATS(X) \
+	X(BLOCKS, "blocks_decoded") \
+	X(CODE_WRITES, "code_page_invalidations") \
+	X(EVENTS, "events_delivered") \
+	X(TLB_FILLS, "tlb_fills")
+enum {
+#define XS(e, s) X86_STAT_##e,
+	X86_STATS(XS)
+#undef XS
+};
+
+/* What longjmp(c->jb, ...) means. */
+enum { JMP_FAULT = 1, JMP_EXIT };
+
+struct x86_cpu {
+	struct x86_state s;
+	struct lazyf lf;
+	struct vcpu *v;
+	struct vm *vm;
+	uint32_t mode;
+	uint8_t cpl;
+	uint8_t shadow;		/* interrupt shadow for the next instruction */
+	uint8_t delivering;	/* nesting of event delivery (double/triple fault) */
+
+	/* The interpreter's position, for faults and exits in the middle of a block. */
+	const struct insn *cur, *first, *stop;
+	jmp_buf jb;
+	uint8_t fault_vec, fault_has_err;
+	uint32_t fault_err;
+	int result;		/* enum run_result for a handler that ends the run */
+	uint64_t done;		/* instructions retired in this run */
+
+	struct tlbe tlb[TLB_KINDS][TLB_SIZE];
+	struct memslot *last_slot;
+
+	struct block *bhash[BHASH_SIZE];
+	struct block *jc[JC_SIZE];	/* eip -> block, checked against the key */
+	struct cpage *cpages[CPAGE_HASH];
+	unsigned ncpages;
+	struct block *dead;	/* invalidated while possibly executing; freed at dispatch */
+
+	uint64_t tsc_base;
+};
+
+/* ---- x86.c ---- */
+/* vcpu->arch is the struct x86_cpu (arch_ops.vcpu_size). */
+static inline struct x86_cpu *x86_of(struct vcpu *v)
+{
+	return v->arch;
+}
+void x86_mode_update(struct x86_cpu *c);
+void x86_reset_state(struct x86_cpu *c);
+
+/* ---- flags.c ---- */
+uint64_t flags_get(struct x86_cpu *c);
+void flags_set(struct x86_cpu *c, uint64_t f);	/* all writable bits; keeps bit 1 */
+int flags_cf(struct x86_cpu *c);
+int flags_cond(struct x86_cpu *c, unsigned cc);	/* jcc/setcc/cmovcc condition 0-15 */
+void flags_set_arith(struct x86_cpu *c, uint32_t arith);	/* set CF..OF eagerly */
+/* rflags after popf/iret loads `nw` over `old` at the current privilege (exec_mov.c). */
+uint64_t x86_flags_merge(struct x86_cpu *c, uint64_t old, uint64_t nw, unsigned os);
+
+static inline uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+static inline void lf_set(struct x86_cpu *c, uint32_t op, uint32_t size, uint64_t res,
+			  uint64_t a, uint64_t b)
+{
+	c->lf.op = op;
+	c->lf.size = size;
+	c->lf.res = res;
+	c->lf.a = a;
+	c->lf.b = b;
+}
+
+/* ---- mem.c: the memory path ---- */
+enum { ACC_OK = 0, ACC_EXIT = 1, ACC_UNMAPPED_FETCH = 2 };
+void tlb_flush(struct x86_cpu *c);
+void tlb_drop_write_pa(struct x86_cpu *c, uint64_t pa_page);
+void tlb_drop_write_slot(struct x86_cpu *c, const struct memslot *s);
+/* Slow paths; return ACC_OK or ACC_EXIT (vcpu->exit filled by vcpu_io). */
+int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val);
+int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val);
+/* Host pointer for instruction fetch of `lin`, with bytes available to the page end. */
+const uint8_t *mem_fetch_ptr(struct x86_cpu *c, uint64_t lin, uint64_t *pa);
+
+_Noreturn void x86_exit_now(struct x86_cpu *c);
+_Noreturn void x86_fault(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err);
+_Noreturn void x86_internal(struct x86_cpu *c, const char *why);
+
+static inline uint64_t host_load(const void *p, unsigned size)
+{
+	uint8_t b;
+	uint16_t h;
+	uint32_t w;
+	uint64_t q;
+
+	switch (size) {
+	case 1: memcpy(&b, p, 1); return b;
+	case 2: memcpy(&h, p, 2); return h;
+	case 4: memcpy(&w, p, 4); return w;
+	default: memcpy(&q, p, 8); return q;
+	}
+}
+
+static inline void host_store(void *p, unsigned size, uint64_t v)
+{
+	uint8_t b = v;
+	uint16_t h = v;
+	uint32_t w = v;
+
+	switch (size) {
+	case 1: memcpy(p, &b, 1); break;
+	case 2: memcpy(p, &h, 2); break;
+	case 4: memcpy(p, &w, 4); break;
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+/* Linear-address accesses that fault or exit by longjmp. */
+static inline uint64_t lin_read(struct x86_cpu *c, uint64_t lin, unsigned size)
+{
+	const struct tlbe *e = &c->tlb[TLB_READ][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
+	uint64_t val;
+
+	if (__builtin_expect(e->tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size, 1))
+		return host_load((const void *)(uintptr_t)(lin + e->delta), size);
+	if (mem_read_slow(c, lin, size, &val))
+		x86_exit_now(c);
+	return val;
+}
+
+static inline void lin_write(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
+{
+	const struct tlbe *e = &c->tlb[TLB_WRITE][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
+
+	if (__builtin_expect(e->tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size, 1)) {
+		host_store((void *)(uintptr_t)(lin + e->delta), size, val);
+		return;
+	}
+	if (mem_write_slow(c, lin, size, val))
+		x86_exit_now(c);
+}
+
+/* Outside long mode linear addresses are 32 bits. */
+static inline uint64_t seg_lin(struct x86_cpu *c, unsigned seg, uint64_t off)
+{
+	return (uint32_t)(c->s.seg[seg].base + off);
+}
+
+static inline uint64_t seg_read(struct x86_cpu *c, unsigned seg, uint64_t off, unsigned size)
+{
+	return lin_read(c, seg_lin(c, seg, off), size);
+}
+
+static inline void seg_write(struct x86_cpu *c, unsigned seg, uint64_t off, unsigned size, uint64_t v)
+{
+	lin_write(c, seg_lin(c, seg, off), size, v);
+}
+
+/* ---- operand helpers ---- */
+static inline uint64_t reg_get(struct x86_cpu *c, unsigned off, unsigned size)
+{
+	return host_load((const uint8_t *)c->s.gpr + off, size);
+}
+
+/* 32-bit writes zero the upper half, as in long mode (harmless elsewhere). */
+static inline void reg_put(struct x86_cpu *c, unsigned off, unsigned size, uint64_t v)
+{
+	if (size == 4)
+		host_store((uint8_t *)c->s.gpr + off, 8, (uint32_t)v);
+	else
+		host_store((uint8_t *)c->s.gpr + off, size, v);
+}
+
+static inline uint64_t insn_ea(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t a = (uint64_t)(int64_t)i->disp;
+
+	if (i->base != NOREG)
+		a += c->s.gpr[i->base];
+	if (i->index != NOREG)
+		a += c->s.gpr[i->index] << i->scale;
+	return a & size_mask(i->as);
+}
+
+static inline uint64_t rm_get(struct x86_cpu *c, const struct insn *i, unsigned size)
+{
+	if (i->mod == 3)
+		return reg_get(c, i->rmoff, size);
+	return seg_read(c, i->seg, insn_ea(c, i), size);
+}
+
+static inline void rm_put(struct x86_cpu *c, const struct insn *i, unsigned size, uint64_t v)
+{
+	if (i->mod == 3)
+		reg_put(c, i->rmoff, size, v);
+	else
+		seg_write(c, i->seg, insn_ea(c, i), size, v);
+}
+
+/* Stack: push writes memory before rsp changes, so a fault leaves rsp alone. */
+static inline uint64_t sp_get(struct x86_cpu *c, unsigned ss)
+{
+	return c->s.gpr[RSP] & size_mask(ss);
+}
+
+static inline void sp_put(struct x86_cpu *c, unsigned ss, uint64_t v)
+{
+	if (ss == 2)
+		c->s.gpr[RSP] = (c->s.gpr[RSP] & ~0xffffull) | (v & 0xffff);
+	else
+		c->s.gpr[RSP] = (uint32_t)v;
+}
+
+static inline void push(struct x86_cpu *c, unsigned ss, unsigned size, uint64_t v)
+{
+	uint64_t sp = (sp_get(c, ss) - size) & size_mask(ss);
+
+	seg_write(c, SEG_SS, sp, size, v);
+	sp_put(c, ss, sp);
+}
+
+static inline uint64_t pop(struct x86_cpu *c, unsigned ss, unsigned size)
+{
+	uint64_t sp = sp_get(c, ss);
+	uint64_t v = seg_read(c, SEG_SS, sp, size);
+
+	sp_put(c, ss, sp + size);
+	return v;
+}
+
+/* ---- seg.c ---- */
+void seg_load_real(struct x86_cpu *c, unsigned seg, uint16_t sel);
+/* Load a segment register as mov/pop/far jmp do (faults by longjmp). */
+void seg_load(struct x86_cpu *c, unsigned seg, uint16_t sel);
+/* CS for a far return or iret: may move to an outer ring (rpl > cpl). */
+void seg_load_cs(struct x86_cpu *c, uint16_t sel, int ret);
+/* Descriptor fetch without faulting: 0, or the vector to raise (#GP, #NP ...). */
+int seg_desc_read(struct x86_cpu *c, uint16_t sel, struct x86_seg *out, int *vec);
+void seg_flat32(struct x86_seg *s, uint16_t sel, int code);
+
+/* ---- excp.c ---- */
+enum { EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_UD = 6, EXC_NM = 7,
+       EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14 };
+/* Deliver through the IVT or IDT.  soft: int n (pushes next ip, ignores nothing).
+ * Returns 0, or 1 when the vcpu shut down / failed (vcpu->exit filled). */
+int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int soft, uint64_t ret_ip);
+/* Pending injected events: deliver what can be delivered now.  Returns as x86_deliver. */
+int x86_inject_pending(struct x86_cpu *c);
+int x86_irq_deliverable(struct x86_cpu *c);
+
+/* ---- block.c ---- */
+struct block *block_get(struct x86_cpu *c, int *err);
+void blocks_flush(struct x86_cpu *c);
+void blocks_page_written(struct x86_cpu *c, uint64_t gfn, uint64_t off, unsigned len);
+struct cpage *cpage_find(struct x86_cpu *c, uint64_t gfn);
+void blocks_free_dead(struct x86_cpu *c);
+
+/* ---- decode.c ---- */
+/* Decode one instruction at eip; fetch via `fetch`.  0, or -1 with i->fn NULL
+ * (bytes unavailable) or the #UD handler installed for an undefined opcode. */
+struct fetcher {
+	struct x86_cpu *c;
+	uint64_t lin;		/* linear address of byte 0 */
+	const uint8_t *p;	/* host bytes, valid up to `avail` */
+	unsigned avail;
+	const uint8_t *p2;	/* next page, when needed */
+	unsigned avail2;
+	int crossed;
+	int fail;
+};
+int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i);
+/* Does this instruction end a block? */
+int insn_ends_block(const struct insn *i);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * Instruction handlers.  All share one signature: they read what the
+ * decoder extracted from the insn and return 0 to fall through to the next
+ * instruction, or 1 after setting rip themselves (a branch, or anything that
+ * must end the block), or 2 to end the run with c->result.  Faults and exits
+ * leave by longjmp without retiring the instruction.
+ */
+#ifndef X86_EXEC_H
+#define X86_EXEC_H
+
+#include "cpu.h"
+
+#define H(name) int name(struct x86_cpu *c, const struct insn *i)
+
+/* exec_alu.c: op = 0 add 1 or 2 adc 3 sbb 4 and 5 sub 6 xor 7 cmp */
+H(h_alu_rm_r); H(h_alu_r_rm); H(h_alu_rm_i);
+H(h_alu_r32_r32);
+H(h_test_rm_r); H(h_test_rm_i);
+H(h_inc); H(h_dec); H(h_not); H(h_neg);
+H(h_mul); H(h_imul1); H(h_div); H(h_idiv); H(h_imul_r_rm); H(h_imul_r_rm_i);
+H(h_cbw); H(h_cwd); H(h_xadd); H(h_cmpxchg); H(h_bswap);
+
+/* exec_shift.c: op = 0 rol 1 ror 2 rcl 3 rcr 4 shl 5 shr 6 sal 7 sar; imm = count or 0xff for cl */
+H(h_shift); H(h_shld); H(h_shrd);
+
+/* exec_bit.c */
+H(h_bt_r); H(h_bt_i); H(h_bsf); H(h_bsr); H(h_setcc); H(h_cmovcc);
+H(h_lahf); H(h_sahf); H(h_clc); H(h_stc); H(h_cmc); H(h_cld); H(h_std); H(h_cli); H(h_sti);
+
+/* exec_mov.c */
+H(h_mov_rm_r); H(h_mov_r_rm); H(h_mov_rm_i); H(h_mov_r_i); H(h_mov_r32_r32);
+H(h_mov_a_moffs); H(h_mov_moffs_a);
+H(h_movzx); H(h_movsx); H(h_lea); H(h_xchg); H(h_nop); H(h_xlat);
+H(h_mov_rm_sreg); H(h_mov_sreg_rm);
+H(h_push_r); H(h_pop_r); H(h_push_i); H(h_push_rm); H(h_pop_rm);
+H(h_push_sreg); H(h_pop_sreg); H(h_pusha); H(h_popa); H(h_pushf); H(h_popf);
+H(h_leave); H(h_enter); H(h_lfar);
+
+/* exec_string.c: op = element size */
+H(h_movs); H(h_cmps); H(h_stos); H(h_lods); H(h_scas); H(h_ins); H(h_outs);
+
+/* exec_branch.c */
+H(h_jcc); H(h_jmp); H(h_jmp_rm); H(h_call); H(h_call_rm); H(h_ret); H(h_retf);
+H(h_loop); H(h_jcxz); H(h_jmp_far); H(h_jmp_far_m); H(h_call_far); H(h_call_far_m);
+H(h_int); H(h_int3); H(h_into); H(h_iret);
+
+/* exec_sys.c */
+H(h_in); H(h_out); H(h_hlt); H(h_lgdt); H(h_sgdt); H(h_smsw); H(h_lmsw); H(h_invlpg);
+H(h_mov_r_cr); H(h_mov_cr_r); H(h_clts); H(h_cpuid); H(h_rdtsc);
+H(h_ud); H(h_gp); H(h_unimpl);
+
+#undef H
+
+#endif

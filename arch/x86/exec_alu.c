@@ -1,0 +1,357 @@
+/*
+ * Integer arithmetic: the eight ALU ops, test, inc/dec, neg/not, the
+ * multiplies and divides, sign extensions, xadd, cmpxchg, bswap.
+ * A memory destination is written before the flags are committed, so an
+ * instruction that exits on its write has changed nothing.
+ */
+#include "exec.h"
+
+enum { OP_ADD, OP_OR, OP_ADC, OP_SBB, OP_AND, OP_SUB, OP_XOR, OP_CMP };
+
+static inline uint64_t alu(struct x86_cpu *c, struct lazyf *lf, unsigned op, unsigned size,
+			   uint64_t a, uint64_t b)
+{
+	uint64_t m = size_mask(size), r;
+
+	a &= m;
+	b &= m;
+	lf->size = size;
+	lf->a = a;
+	lf->b = b;
+	switch (op) {
+	case OP_ADD: r = a + b; lf->op = LF_ADD; break;
+	case OP_OR: r = a | b; lf->op = LF_LOGIC; break;
+	case OP_ADC: r = a + b + flags_cf(c); lf->op = LF_ADC; break;
+	case OP_SBB: r = a - b - flags_cf(c); lf->op = LF_SBB; break;
+	case OP_AND: r = a & b; lf->op = LF_LOGIC; break;
+	case OP_XOR: r = a ^ b; lf->op = LF_LOGIC; break;
+	default: r = a - b; lf->op = LF_SUB; break;
+	}
+	r &= m;
+	lf->res = r;
+	return r;
+}
+
+static inline void alu_to_rm(struct x86_cpu *c, const struct insn *i, uint64_t b)
+{
+	struct lazyf lf;
+	uint64_t r;
+
+	if (i->mod == 3) {
+		r = alu(c, &lf, i->op, i->os, reg_get(c, i->rmoff, i->os), b);
+		if (i->op != OP_CMP)
+			reg_put(c, i->rmoff, i->os, r);
+	} else {
+		uint64_t ea = insn_ea(c, i);
+
+		r = alu(c, &lf, i->op, i->os, seg_read(c, i->seg, ea, i->os), b);
+		if (i->op != OP_CMP)
+			seg_write(c, i->seg, ea, i->os, r);
+	}
+	c->lf = lf;
+}
+
+int h_alu_rm_r(struct x86_cpu *c, const struct insn *i)
+{
+	alu_to_rm(c, i, reg_get(c, i->roff, i->os));
+	return 0;
+}
+
+int h_alu_rm_i(struct x86_cpu *c, const struct insn *i)
+{
+	alu_to_rm(c, i, i->imm);
+	return 0;
+}
+
+int h_alu_r_rm(struct x86_cpu *c, const struct insn *i)
+{
+	struct lazyf lf;
+	uint64_t r = alu(c, &lf, i->op, i->os, reg_get(c, i->roff, i->os), rm_get(c, i, i->os));
+
+	if (i->op != OP_CMP)
+		reg_put(c, i->roff, i->os, r);
+	c->lf = lf;
+	return 0;
+}
+
+/* The hot register-register form: dst at rmoff, src at roff, 32 bits. */
+int h_alu_r32_r32(struct x86_cpu *c, const struct insn *i)
+{
+	uint8_t *g = (uint8_t *)c->s.gpr;
+	uint32_t a, b, r, cf = i->op == OP_ADC || i->op == OP_SBB ? flags_cf(c) : 0;
+
+	memcpy(&a, g + i->rmoff, 4);
+	memcpy(&b, g + i->roff, 4);
+	c->lf.size = 4;
+	c->lf.a = a;
+	c->lf.b = b;
+	switch (i->op) {
+	case OP_ADD: r = a + b; c->lf.op = LF_ADD; break;
+	case OP_OR: r = a | b; c->lf.op = LF_LOGIC; break;
+	case OP_ADC: r = a + b + cf; c->lf.op = LF_ADC; break;
+	case OP_SBB: r = a - b - cf; c->lf.op = LF_SBB; break;
+	case OP_AND: r = a & b; c->lf.op = LF_LOGIC; break;
+	case OP_XOR: r = a ^ b; c->lf.op = LF_LOGIC; break;
+	default: r = a - b; c->lf.op = LF_SUB; break;
+	}
+	c->lf.res = r;
+	if (i->op != OP_CMP)
+		host_store(g + i->rmoff, 8, r);
+	return 0;
+}
+
+int h_test_rm_r(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t r = rm_get(c, i, i->os) & reg_get(c, i->roff, i->os);
+
+	lf_set(c, LF_LOGIC, i->os, r, 0, 0);
+	return 0;
+}
+
+int h_test_rm_i(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t r = rm_get(c, i, i->os) & i->imm & size_mask(i->os);
+
+	lf_set(c, LF_LOGIC, i->os, r, 0, 0);
+	return 0;
+}
+
+static int incdec(struct x86_cpu *c, const struct insn *i, int d)
+{
+	uint64_t m = size_mask(i->os), sb = 1ull << (i->os * 8 - 1);
+	uint64_t ea = 0, a, r;
+	struct lazyf lf;
+
+	if (i->mod == 3)
+		a = reg_get(c, i->rmoff, i->os);
+	else
+		a = seg_read(c, i->seg, ea = insn_ea(c, i), i->os);
+	r = (a + d) & m;
+	lf.op = LF_AUX;
+	lf.size = i->os;
+	lf.res = r;
+	lf.a = a;
+	lf.b = 1;
+	lf.aux = flags_cf(c) ? FL_CF : 0;
+	if (d > 0 ? r == sb : a == sb)
+		lf.aux |= FL_OF;
+	if (d > 0 ? (r & 0xf) == 0 : (a & 0xf) == 0)
+		lf.aux |= FL_AF;
+	if (i->mod == 3)
+		reg_put(c, i->rmoff, i->os, r);
+	else
+		seg_write(c, i->seg, ea, i->os, r);
+	c->lf = lf;
+	return 0;
+}
+
+int h_inc(struct x86_cpu *c, const struct insn *i)
+{
+	return incdec(c, i, 1);
+}
+
+int h_dec(struct x86_cpu *c, const struct insn *i)
+{
+	return incdec(c, i, -1);
+}
+
+int h_not(struct x86_cpu *c, const struct insn *i)
+{
+	rm_put(c, i, i->os, ~rm_get(c, i, i->os));
+	return 0;
+}
+
+int h_neg(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t m = size_mask(i->os), a, r, ea = 0;
+
+	if (i->mod == 3)
+		a = reg_get(c, i->rmoff, i->os);
+	else
+		a = seg_read(c, i->seg, ea = insn_ea(c, i), i->os);
+	r = (0 - a) & m;
+	if (i->mod == 3)
+		reg_put(c, i->rmoff, i->os, r);
+	else
+		seg_write(c, i->seg, ea, i->os, r);
+	lf_set(c, LF_SUB, i->os, r, 0, a & m);
+	return 0;
+}
+
+/* Flags of the multiplies: CF = OF = the high half is significant. */
+static void mul_flags(struct x86_cpu *c, unsigned size, uint64_t lo, int overflow)
+{
+	lf_set(c, LF_AUX, size, lo, 0, 0);
+	c->lf.aux = overflow ? FL_CF | FL_OF : 0;
+}
+
+static uint64_t sx(uint64_t v, unsigned size)
+{
+	unsigned sh = 64 - size * 8;
+
+	return (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+int h_mul(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t s = rm_get(c, i, i->os), a = c->s.gpr[RAX] & size_mask(i->os), p = a * s;
+
+	switch (i->os) {
+	case 1:
+		reg_put(c, RAX * 8, 2, p);
+		mul_flags(c, 1, p & 0xff, (p >> 8) != 0);
+		break;
+	case 2:
+		reg_put(c, RAX * 8, 2, p);
+		reg_put(c, RDX * 8, 2, p >> 16);
+		mul_flags(c, 2, p & 0xffff, (p >> 16) != 0);
+		break;
+	default:
+		reg_put(c, RAX * 8, 4, p);
+		reg_put(c, RDX * 8, 4, p >> 32);
+		mul_flags(c, 4, (uint32_t)p, (p >> 32) != 0);
+		break;
+	}
+	return 0;
+}
+
+int h_imul1(struct x86_cpu *c, const struct insn *i)
+{
+	int64_t s = sx(rm_get(c, i, i->os), i->os), a = sx(c->s.gpr[RAX], i->os), p = a * s;
+
+	switch (i->os) {
+	case 1:
+		reg_put(c, RAX * 8, 2, p);
+		mul_flags(c, 1, p & 0xff, p != (int8_t)p);
+		break;
+	case 2:
+		reg_put(c, RAX * 8, 2, p);
+		reg_put(c, RDX * 8, 2, p >> 16);
+		mul_flags(c, 2, p & 0xffff, p != (int16_t)p);
+		break;
+	default:
+		reg_put(c, RAX * 8, 4, p);
+		reg_put(c, RDX * 8, 4, (uint64_t)p >> 32);
+		mul_flags(c, 4, (uint32_t)p, p != (int32_t)p);
+		break;
+	}
+	return 0;
+}
+
+static int imul2(struct x86_cpu *c, const struct insn *i, uint64_t b)
+{
+	int64_t a = sx(rm_get(c, i, i->os), i->os), p = a * (int64_t)sx(b, i->os);
+
+	reg_put(c, i->roff, i->os, p);
+	mul_flags(c, i->os, p & size_mask(i->os), p != (int64_t)sx(p, i->os));
+	return 0;
+}
+
+int h_imul_r_rm(struct x86_cpu *c, const struct insn *i)
+{
+	return imul2(c, i, reg_get(c, i->roff, i->os));
+}
+
+int h_imul_r_rm_i(struct x86_cpu *c, const struct insn *i)
+{
+	return imul2(c, i, i->imm);
+}
+
+int h_div(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t d = rm_get(c, i, i->os), n, q, r;
+	unsigned bits = i->os * 8;
+
+	if (!d)
+		x86_fault(c, EXC_DE, 0, 0);
+	if (i->os == 1)
+		n = c->s.gpr[RAX] & 0xffff;
+	else
+		n = ((c->s.gpr[RDX] & size_mask(i->os)) << bits) | (c->s.gpr[RAX] & size_mask(i->os));
+	q = n / d;
+	r = n % d;
+	if (q > size_mask(i->os))
+		x86_fault(c, EXC_DE, 0, 0);
+	if (i->os == 1) {
+		reg_put(c, RAX * 8, 2, (r << 8) | q);
+	} else {
+		reg_put(c, RAX * 8, i->os, q);
+		reg_put(c, RDX * 8, i->os, r);
+	}
+	return 0;
+}
+
+int h_idiv(struct x86_cpu *c, const struct insn *i)
+{
+	int64_t d = sx(rm_get(c, i, i->os), i->os), n, q, r;
+	unsigned bits = i->os * 8;
+	int64_t lo = -(1ll << (bits - 1)), hi = (1ll << (bits - 1)) - 1;
+
+	if (!d)
+		x86_fault(c, EXC_DE, 0, 0);
+	if (i->os == 1)
+		n = (int16_t)c->s.gpr[RAX];
+	else
+		n = (int64_t)sx(((c->s.gpr[RDX] & size_mask(i->os)) << bits) |
+				(c->s.gpr[RAX] & size_mask(i->os)), i->os * 2);
+	if (n == INT64_MIN && d == -1)
+		x86_fault(c, EXC_DE, 0, 0);
+	q = n / d;
+	r = n % d;
+	if (q < lo || q > hi)
+		x86_fault(c, EXC_DE, 0, 0);
+	if (i->os == 1) {
+		reg_put(c, RAX * 8, 2, ((uint64_t)(r & 0xff) << 8) | (q & 0xff));
+	} else {
+		reg_put(c, RAX * 8, i->os, q);
+		reg_put(c, RDX * 8, i->os, r);
+	}
+	return 0;
+}
+
+int h_cbw(struct x86_cpu *c, const struct insn *i)
+{
+	reg_put(c, RAX * 8, i->os, sx(c->s.gpr[RAX], i->os / 2));
+	return 0;
+}
+
+int h_cwd(struct x86_cpu *c, const struct insn *i)
+{
+	int neg = (c->s.gpr[RAX] >> (i->os * 8 - 1)) & 1;
+
+	reg_put(c, RDX * 8, i->os, neg ? ~0ull : 0);
+	return 0;
+}
+
+int h_xadd(struct x86_cpu *c, const struct insn *i)
+{
+	struct lazyf lf;
+	uint64_t src = reg_get(c, i->roff, i->os), dst = rm_get(c, i, i->os);
+	uint64_t r = alu(c, &lf, OP_ADD, i->os, dst, src);
+
+	rm_put(c, i, i->os, r);
+	reg_put(c, i->roff, i->os, dst);
+	c->lf = lf;
+	return 0;
+}
+
+int h_cmpxchg(struct x86_cpu *c, const struct insn *i)
+{
+	struct lazyf lf;
+	uint64_t acc = c->s.gpr[RAX] & size_mask(i->os), dst = rm_get(c, i, i->os);
+
+	alu(c, &lf, OP_CMP, i->os, acc, dst);
+	if (acc == dst)
+		rm_put(c, i, i->os, reg_get(c, i->roff, i->os));
+	else
+		reg_put(c, RAX * 8, i->os, dst);
+	c->lf = lf;
+	return 0;
+}
+
+int h_bswap(struct x86_cpu *c, const struct insn *i)
+{
+	/* the 16-bit form is undefined; CPUs produce zero */
+	reg_put(c, i->roff, i->os, i->os == 4 ? __builtin_bswap32(reg_get(c, i->roff, 4)) : 0);
+	return 0;
+}

@@ -1,0 +1,256 @@
+/*
+ * System instructions: port I/O, hlt, descriptor tables, control
+ * registers, cpuid, rdtsc, and the two ways out: #UD and "not implemented".
+ */
+#include <time.h>
+
+#include "exec.h"
+#include "platform.h"
+#include "vmm/vm.h"
+
+static void io_allowed(struct x86_cpu *c)
+{
+	/* no TSS I/O bitmap yet: outside ring 0 only IOPL grants ports */
+	if ((c->s.cr0 & CR0_PE) && c->cpl > ((c->s.rflags & FL_IOPL) >> 12))
+		x86_fault(c, EXC_GP, 1, 0);
+}
+
+static uint16_t port_of(struct x86_cpu *c, const struct insn *i)
+{
+	return i->imm == 0x10000 ? (uint16_t)c->s.gpr[RDX] : (uint16_t)i->imm;
+}
+
+int h_in(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t v;
+
+	io_allowed(c);
+	if (vcpu_io(c->v, 0, port_of(c, i), i->os, 0, &v))
+		x86_exit_now(c);
+	reg_put(c, RAX * 8, i->os, v);
+	return 0;
+}
+
+int h_out(struct x86_cpu *c, const struct insn *i)
+{
+	struct x86_vm *xv = c->vm->arch_state;
+	uint64_t v = c->s.gpr[RAX] & size_mask(i->os), code;
+
+	io_allowed(c);
+	if (vcpu_io(c->v, 0, port_of(c, i), i->os, 1, &v))
+		x86_exit_now(c);
+	if (debugexit_take(&xv->dbg, &code)) {
+		vcpu_set_exit(c->v, EXIT_SYSTEM_EVENT);
+		c->v->exit.system_event.type = SYSEV_EXIT;
+		c->v->exit.system_event.code = code;
+		c->s.rip = i->next;
+		c->result = RUN_EXIT;
+		return 2;
+	}
+	return 0;
+}
+
+static void need_ring0(struct x86_cpu *c)
+{
+	if (c->cpl)
+		x86_fault(c, EXC_GP, 1, 0);
+}
+
+/*
+ * hlt with an event ready continues at once (delivered at dispatch).
+ * Nothing else can wake the CPU on this platform yet (no interrupt
+ * controller), so otherwise userspace is asked: reason=hlt.
+ */
+int h_hlt(struct x86_cpu *c, const struct insn *i)
+{
+	need_ring0(c);
+	c->s.rip = i->next;
+	if (x86_irq_deliverable(c))
+		return 1;
+	vcpu_set_exit(c->v, EXIT_HLT);
+	c->result = RUN_EXIT;
+	return 2;
+}
+
+/* lgdt/lidt (reg 2/3) and sgdt/sidt (reg 0/1): limit, then a 24- or 32-bit base. */
+int h_lgdt(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t ea = insn_ea(c, i), m = size_mask(i->as);
+	uint16_t limit;
+	uint64_t base;
+
+	need_ring0(c);
+	limit = seg_read(c, i->seg, ea, 2);
+	base = seg_read(c, i->seg, (ea + 2) & m, 4);
+	if (i->os == 2)
+		base &= 0xffffff;
+	if (i->reg == 2) {
+		c->s.gdt.base = base;
+		c->s.gdt.limit = limit;
+	} else {
+		c->s.idt.base = base;
+		c->s.idt.limit = limit;
+	}
+	c->s.rip = i->next;
+	return 1;
+}
+
+int h_sgdt(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t ea = insn_ea(c, i), m = size_mask(i->as);
+	uint64_t base = i->reg == 0 ? c->s.gdt.base : c->s.idt.base;
+	uint16_t limit = i->reg == 0 ? c->s.gdt.limit : c->s.idt.limit;
+
+	seg_write(c, i->seg, (ea + 2) & m, 4, base);
+	seg_write(c, i->seg, ea, 2, limit);
+	return 0;
+}
+
+int h_smsw(struct x86_cpu *c, const struct insn *i)
+{
+	rm_put(c, i, i->mod == 3 ? i->os : 2, c->s.cr0);
+	return 0;
+}
+
+static void cr0_write(struct x86_cpu *c, uint64_t v)
+{
+	v = (uint32_t)v | CR0_ET;
+	if ((v & CR0_PG) && !(v & CR0_PE))
+		x86_fault(c, EXC_GP, 1, 0);
+	if ((v & CR0_NW) && !(v & CR0_CD))
+		x86_fault(c, EXC_GP, 1, 0);
+	if (v & CR0_PG)
+		x86_internal(c, "paging is not implemented yet");
+	c->s.cr0 = v;
+	x86_mode_update(c);
+	tlb_flush(c);
+}
+
+/* lmsw sets PE but never clears it. */
+int h_lmsw(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t v = rm_get(c, i, 2);
+
+	need_ring0(c);
+	cr0_write(c, (c->s.cr0 & ~0xeull) | (v & 0xf) | (c->s.cr0 & CR0_PE));
+	c->s.rip = i->next;
+	return 1;
+}
+
+int h_clts(struct x86_cpu *c, const struct insn *i)
+{
+	need_ring0(c);
+	c->s.cr0 &= ~(uint64_t)CR0_TS;
+	c->s.rip = i->next;
+	return 1;
+}
+
+int h_invlpg(struct x86_cpu *c, const struct insn *i)
+{
+	need_ring0(c);
+	tlb_flush(c);
+	c->s.rip = i->next;
+	return 1;
+}
+
+/* CR4 bits this CPU accepts: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT. */
+#define CR4_KNOWN 0x7ffull
+
+int h_mov_r_cr(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t v;
+
+	need_ring0(c);
+	switch (i->reg) {
+	case 0: v = c->s.cr0; break;
+	case 2: v = c->s.cr2; break;
+	case 3: v = c->s.cr3; break;
+	case 4: v = c->s.cr4; break;
+	case 8: v = c->s.cr8; break;
+	default: x86_fault(c, EXC_UD, 0, 0);
+	}
+	reg_put(c, i->rmoff, 4, v);
+	return 0;
+}
+
+int h_mov_cr_r(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t v = reg_get(c, i->rmoff, 4);
+
+	need_ring0(c);
+	switch (i->reg) {
+	case 0:
+		cr0_write(c, v);
+		break;
+	case 2:
+		c->s.cr2 = v;
+		break;
+	case 3:
+		c->s.cr3 = v;
+		tlb_flush(c);
+		break;
+	case 4:
+		if (v & ~CR4_KNOWN)
+			x86_fault(c, EXC_GP, 1, 0);
+		c->s.cr4 = v;
+		tlb_flush(c);
+		break;
+	case 8:
+		if (v > 15)
+			x86_fault(c, EXC_GP, 1, 0);
+		c->s.cr8 = v;
+		break;
+	default:
+		x86_fault(c, EXC_UD, 0, 0);
+	}
+	c->s.rip = i->next;
+	return 1;
+}
+
+int h_cpuid(struct x86_cpu *c, const struct insn *i)
+{
+	uint32_t r[4];
+
+	(void)i;
+	x86_cpuid(c->v->id, c->s.gpr[RAX], c->s.gpr[RCX], r);
+	c->s.gpr[RAX] = r[0];
+	c->s.gpr[RBX] = r[1];
+	c->s.gpr[RCX] = r[2];
+	c->s.gpr[RDX] = r[3];
+	return 0;
+}
+
+/* The TSC counts nanoseconds since the vcpu was reset: a 1 GHz clock. */
+int h_rdtsc(struct x86_cpu *c, const struct insn *i)
+{
+	struct timespec ts;
+	uint64_t t;
+
+	(void)i;
+	if ((c->s.cr4 & 4) && c->cpl)	/* CR4.TSD */
+		x86_fault(c, EXC_GP, 1, 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = ts.tv_sec * 1000000000ull + ts.tv_nsec - c->tsc_base;
+	c->s.gpr[RAX] = (uint32_t)t;
+	c->s.gpr[RDX] = t >> 32;
+	return 0;
+}
+
+int h_ud(struct x86_cpu *c, const struct insn *i)
+{
+	(void)i;
+	x86_fault(c, EXC_UD, 0, 0);
+}
+
+/* An instruction longer than 15 bytes. */
+int h_gp(struct x86_cpu *c, const struct insn *i)
+{
+	(void)i;
+	x86_fault(c, EXC_GP, 1, 0);
+}
+
+int h_unimpl(struct x86_cpu *c, const struct insn *i)
+{
+	(void)i;
+	x86_internal(c, "instruction not implemented");
+}

@@ -1,0 +1,31 @@
+/* The x86 PC platform of a VM: its built-in devices (arch_ops.vm_size). */
+#ifndef X86_PLATFORM_H
+#define X86_PLATFORM_H
+
+#include <stdint.h>
+
+struct vm;
+struct uart16550;
+
+#define COM1_BASE 0x3f8
+#define DEBUGEXIT_PORT 0xf4
+
+/* The debug-exit device: a write ends the run of the vcpu that made it. */
+struct debugexit {
+	int pending;		/* atomic: a write happened, not yet turned into an exit */
+	uint64_t code;
+};
+
+struct x86_vm {
+	struct uart16550 *com1;
+	struct debugexit dbg;
+};
+
+int debugexit_init(struct vm *vm, struct debugexit *d);
+/* Called after an out: 1 and the value written if the device was hit. */
+int debugexit_take(struct debugexit *d, uint64_t *code);
+
+/* cpuid.c: the CPU model the guest sees. */
+void x86_cpuid(unsigned apic_id, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+
+#endif

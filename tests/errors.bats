@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# Bad writes: each fails with its precise errno, appends one line to the
+# VM's log naming the file, and changes nothing.
+
+load lib/vmmfs
+
+setup() { vmmfs_setup; }
+teardown() { vmmfs_teardown; }
+
+@test "garbage to a VM's ctl is EINVAL; the log line lists the valid commands" {
+	mkdir "$MNT/t"
+	write_fails EINVAL "$MNT/t/ctl" "frobnicate"
+	assert_regex "$LOGLINE" '^ctl: '
+	assert_regex "$LOGLINE" 'start'
+	assert_regex "$LOGLINE" 'load'
+	write_fails EINVAL "$MNT/t/ctl" "start now"
+	write_fails EINVAL "$MNT/t/ctl" ""
+	write_fails EINVAL "$MNT/t/ctl" "load"
+	assert_file_line "$MNT/t/ctl" "state=stopped"
+}
+
+@test "garbage to a vcpu's ctl is EINVAL" {
+	mkdir "$MNT/t"
+	write_fails EINVAL "$MNT/t/cpu/0/ctl" "sprint"
+	write_fails EINVAL "$MNT/t/cpu/0/ctl" "step many"
+	write_fails EINVAL "$MNT/t/cpu/0/ctl" "step 0"
+}
+
+@test "load of a missing file is ENOENT, with the path in the log" {
+	vm_new t
+	write_fails ENOENT "$MNT/t/ctl" "load tests/guests/x86/no-such-guest.elf"
+	assert_regex "$LOGLINE" 'no-such-guest.elf'
+}
+
+@test "load of a file that is not an ELF image is EINVAL and says so" {
+	vm_new t
+	write_fails EINVAL "$MNT/t/ctl" "load README.md"
+	assert_regex "$LOGLINE" 'README.md'
+	assert_file_line "$MNT/t/ctl" "state=stopped"
+}
+
+@test "load resolves a relative path from the writer's directory" {
+	need_guest hello.elf
+	vm_new t
+	cd tests/guests/x86
+	echo "load hello.elf" >"$MNT/t/ctl"
+	cd /
+	write_fails ENOENT "$MNT/t/ctl" "load hello.elf"
+}
+
+@test "load with an unknown argument is EINVAL" {
+	vm_new t
+	write_fails EINVAL "$MNT/t/ctl" "load tests/guests/x86/hello.elf colour=red"
+	assert_regex "$LOGLINE" 'colour'
+}
+
+@test "load and run on a VM without memory are EINVAL" {
+	mkdir "$MNT/t"
+	write_fails EINVAL "$MNT/t/ctl" "load tests/guests/x86/hello.elf"
+	assert_regex "$LOGLINE" 'memory'
+	write_fails EINVAL "$MNT/t/cpu/0/ctl" "run"
+	assert_regex "$LOGLINE" 'memory'
+	write_fails EINVAL "$MNT/t/ctl" "start"
+}
+
+@test "regs: an unknown register is EINVAL, a value too wide is ERANGE, and nothing is half applied" {
+	vm_new t
+	vm_load t hello.elf
+	before=$(rd "$MNT/t/regs")
+	write_fails EINVAL "$MNT/t/regs" "rax=1 xyz=2"
+	assert_regex "$LOGLINE" '^regs: .*xyz'
+	write_fails ERANGE "$MNT/t/regs" "rax=1 rbx=0x10000000000000000"
+	assert_regex "$LOGLINE" '^regs: .*rbx'
+	write_fails EINVAL "$MNT/t/regs" "rax=1 rcx=banana"
+	write_fails EINVAL "$MNT/t/regs" "rax"
+	assert_equal "$(rd "$MNT/t/regs")" "$before"
+}
+
+@test "sregs: a selector wider than 16 bits is ERANGE" {
+	vm_new t
+	before=$(rd "$MNT/t/cpu/0/sregs")
+	write_fails ERANGE "$MNT/t/cpu/0/sregs" "cs.sel=0x10000"
+	assert_regex "$LOGLINE" 'cs.sel'
+	write_fails EINVAL "$MNT/t/cpu/0/sregs" "cs.selector=1"
+	assert_equal "$(rd "$MNT/t/cpu/0/sregs")" "$before"
+}
+
+@test "events: an unknown field is EINVAL and a vector past 255 is ERANGE" {
+	vm_new t
+	before=$(rd "$MNT/t/events")
+	write_fails EINVAL "$MNT/t/events" "interrupt.vector=3"
+	write_fails ERANGE "$MNT/t/events" "interrupt.injected=1 interrupt.nr=0x100"
+	assert_equal "$(rd "$MNT/t/events")" "$before"
+}
+
+@test "a completion written when no exit waits for one is EINVAL" {
+	vm_new t
+	write_fails EINVAL "$MNT/t/cpu/0/exit" "data=0x41"
+	need_guest hello.elf
+	vm_load t hello.elf
+	vm_run t
+	write_fails EINVAL "$MNT/t/cpu/0/exit" "data=0x41"
+	assert_regex "$LOGLINE" 'system_event'
+}
+
+@test "a completion with a bad field or value is refused" {
+	vm_new t
+	vm_load t io.elf
+	vm_run t
+	write_fails EINVAL "$MNT/t/cpu/0/exit" "datum=0x41"
+	write_fails EINVAL "$MNT/t/cpu/0/exit" "data=x41"
+	write_fails ERANGE "$MNT/t/cpu/0/exit" "data=0x100"
+	assert_regex "$LOGLINE" 'fit'
+	write_fails EINVAL "$MNT/t/cpu/0/exit" "data"
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=io dir=in port=0x510 size=1 count=1 data=0x0"
+}
+
+@test "read-only files refuse writes" {
+	vm_new t
+	write_errno EACCES "$MNT/t/stats" "instructions=0"
+	write_errno EACCES "$MNT/info" "vms=9"
+}
+
+@test "files of a destroyed VM answer ENOENT, and the daemon lives on" {
+	vm_new t
+	exec 6>"$MNT/t/memslots"
+	rmdir "$MNT/t"
+	run bash -c 'echo "slot=1 gpa=1M size=4K" >&6'
+	exec 6>&-
+	assert_failure
+	assert_output --partial 'No such file'
+	[ ! -e "$MNT/t" ]
+	mkdir "$MNT/t2"
+	[ -d "$MNT/t2" ]
+}
+
+@test "long and binary writes do not crash the daemon" {
+	mkdir "$MNT/t"
+	head -c 100000 /dev/urandom >"$BATS_TEST_TMPDIR/junk"
+	for f in ctl memslots regs events cpu/0/ctl cpu/0/exit; do
+		run dd if="$BATS_TEST_TMPDIR/junk" of="$MNT/t/$f" bs=100000 count=1 status=none
+		assert_failure
+	done
+	run dd if="$BATS_TEST_TMPDIR/junk" of="$MNT/ctl" bs=100000 count=1 status=none
+	assert_failure
+	printf 'slot=0 gpa=0\0 size=4K' | dd of="$BATS_TEST_TMPDIR/nul" status=none
+	run dd if="$BATS_TEST_TMPDIR/nul" of="$MNT/t/memslots" status=none
+	assert_failure
+	run rd "$MNT/t/memslots"
+	assert_output ''
+	run rd "$MNT/t/log"
+	assert_line --partial 'NUL'
+	[ -d "$MNT/t" ]
+}
