@@ -13,6 +13,7 @@ struct ofile {
 	struct buf snap;
 	bool have_snap;
 	uint64_t read_off;		/* console: where the last read ended (poll) */
+	uint64_t skew;			/* console: stream offset minus file offset */
 };
 
 /* A write being served, and who wrote it. */

@@ -7,6 +7,7 @@
  *   $ echo run > /vms/demo/cpu/0/ctl; cat /vms/demo/console
  *   $ fusermount3 -u /vms
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,10 @@ int main(int argc, char **argv)
 	se = fuse_session_new(&args, &vmmfs_ops, sizeof(vmmfs_ops), NULL);
 	if (!se)
 		goto out_args;
+	/* a daemon started in the background by a script inherits SIGINT
+	 * ignored; SIGINT and SIGTERM must unmount cleanly all the same */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(se))
 		goto out_session;
 	if (fuse_session_mount(se, opts.mountpoint))
@@ -65,7 +70,9 @@ int main(int argc, char **argv)
 	/* a `run` blocks its worker until the guest exits: allow many at once */
 	fuse_loop_cfg_set_max_threads(cfg, 1024);
 	fuse_loop_cfg_set_idle_threads(cfg, 16);
-	r = fuse_session_loop_mt(se, cfg) ? 1 : 0;
+	r = fuse_session_loop_mt(se, cfg);
+	/* ended by SIGTERM, SIGINT or SIGHUP: a clean shutdown */
+	r = r == 0 || abs(r) == SIGTERM || abs(r) == SIGINT || abs(r) == SIGHUP ? 0 : 1;
 	fuse_loop_cfg_destroy(cfg);
 	vm_destroy_all();
 	vmmfs_session = NULL;

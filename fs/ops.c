@@ -222,6 +222,26 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * A reader that fell behind the kept window goes on from its oldest byte:
+ * the skew maps this open file's offsets onto the stream from then on, so
+ * `cat` reads exactly what is kept, once (stats counts what was dropped).
+ */
+static size_t read_console(struct ofile *of, uint64_t off, void *dst, size_t len)
+{
+	struct console *c = &of->vm->console;
+	uint64_t pos = off + of->skew, oldest = console_dropped(c);	/* bytes dropped = the oldest kept offset */
+	size_t n;
+
+	if (pos < oldest) {
+		of->skew += oldest - pos;
+		pos = oldest;
+	}
+	n = console_read(c, pos, dst, len);
+	of->read_off = pos + n;
+	return n;
+}
+
 static void read_raw(fuse_req_t req, struct ofile *of, size_t size, off_t off)
 {
 	char *p;
@@ -237,7 +257,7 @@ static void read_raw(fuse_req_t req, struct ofile *of, size_t size, off_t off)
 	if (of->n.kind == K_VM_MEM)
 		n = vm_mem_read(of->vm, off, p, size);
 	else
-		of->read_off = off + (n = console_read(&of->vm->console, off, p, size));
+		n = read_console(of, off, p, size);
 	if (n < 0)
 		fuse_reply_err(req, -n);
 	else

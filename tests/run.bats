@@ -220,20 +220,22 @@ runner_done() {
 	assert_line --regexp '^instructions=[0-9]{4,}$'
 }
 
-@test "stop on cpu/0/ctl from another shell ends a blocked run on that same file" {
+@test "stop N on the VM's ctl ends the blocked run of vcpu N (cpu/N/ctl is busy with the run)" {
 	spin_guest t
 	start_runner t
-	sh -c "echo stop >'$MNT/t/cpu/0/ctl'" &
-	stopper=$!
-	if ! wait_until 3 runner_done; then
-		# unblock both writers before failing, so that nothing hangs
-		echo stop >"$MNT/t/ctl"
-		wait "$stopper" || true
-		fail "echo stop > cpu/0/ctl did not end the run within 3 s (it waits behind the run's write)"
-	fi
-	wait "$stopper"
+	echo "stop 0" >"$MNT/t/ctl"
+	wait_until 5 runner_done
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/run.out")" EINTR
 	assert_file_line "$MNT/t/cpu/0/exit" "reason=intr"
+	write_fails EINVAL "$MNT/t/ctl" "stop 1"
+}
+
+@test "stop on cpu/0/ctl stops a vcpu running in the background" {
+	spin_guest t
+	echo start >"$MNT/t/ctl"
+	wait_until 5 state_is t "state=running*"
+	echo stop >"$MNT/t/cpu/0/ctl"
+	wait_until 5 state_is t "state=exited reason=intr*"
 }
 
 @test "Ctrl-C on a blocked run ends it, and the exit says reason=intr" {
@@ -323,4 +325,69 @@ runner_done() {
 	assert_file_line "$MNT/t/ctl" "state=stopped"
 	run rd "$MNT/t/regs"
 	assert_line rip=0xfff0
+}
+
+@test "code written through mem while the guest runs is what the guest executes next" {
+	spin_guest t
+	echo start >"$MNT/t/ctl"
+	wait_until 5 state_is t "state=running*"
+	sleep 0.2
+	# replace `jmp .` by `mov al, 7; out 0xf4, al` (the debug-exit port), in
+	# one write: the guest must never see half of it
+	printf '\xb0\x07\xe6\xf4' |
+		dd of="$MNT/t/mem" bs=4 count=1 oflag=seek_bytes seek=$((0x8000)) conv=notrunc status=none
+	wait_until 5 not_running t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=7"
+}
+
+@test "memslots change while the guest runs in the background" {
+	spin_guest t
+	echo start >"$MNT/t/ctl"
+	wait_until 5 state_is t "state=running*"
+	for i in 1 2 3 4 5; do
+		echo "slot=1 gpa=0x10000000 size=1M flags=dirty_log" >"$MNT/t/memslots"
+		echo "slot=1 gpa=0x20000000" >"$MNT/t/memslots"
+		echo "slot=1 size=0" >"$MNT/t/memslots"
+	done
+	assert_file_line "$MNT/t/memslots" "slot=0 gpa=0x0 size=0x1000000 flags=none backing=anon"
+	state_is t "state=running*"
+	echo stop >"$MNT/t/ctl"
+	wait_until 5 not_running t
+}
+
+@test "the console is a growing file: its size is what was printed, a read at the end is EOF" {
+	vm_new t
+	vm_load t hello.elf
+	run stat -c %s "$MNT/t/console"
+	assert_output 0
+	vm_run t
+	run stat -c %s "$MNT/t/console"
+	assert_output 17
+	run sh -c "timeout 5 dd if='$MNT/t/console' bs=1 skip=17 status=none | wc -c"
+	assert_output 0
+	run sh -c "timeout 5 dd if='$MNT/t/console' bs=1 skip=6 count=4 status=none"
+	assert_output from
+	run rd "$MNT/t/stats"
+	assert_line console_bytes=17
+}
+
+@test "stats count runs and exits by reason, per vcpu and per VM" {
+	vm_new t
+	vm_load t io.elf
+	vm_run t
+	echo "data=0x41" >"$MNT/t/cpu/0/exit"
+	vm_run t
+	vm_run t
+	run rd "$MNT/t/cpu/0/stats"
+	assert_line runs=3
+	assert_line exits=3
+	assert_line exits_io=2
+	assert_line exits_system_event=1
+	assert_line exits_mmio=0
+	assert_line --regexp '^pio_handled=[1-9][0-9]*$'	# the UART's output
+	run rd "$MNT/t/stats"
+	assert_line exits_io=2
+	assert_line memslots=1
+	assert_line mem_bytes=$((16 << 20))
+	assert_line vcpus=1
 }
