@@ -25,12 +25,15 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/tests/unit/replay_%)
 # helpers the bats tests run (tests/lib/vmmfs.bash finds them here)
 TEST_TOOLS := $(BUILD)/tests/lib/errno_write
 
-all: deps-build vmmfs guests
+all: deps-build guests
 
 # V=1 shows the commands
 Q := $(if $(V),,@)
 
-vmmfs: $(FS_OBJ) $(CORE_OBJ)
+# The daemon: ./vmmfs, or $(BUILD)/vmmfs for the sanitizer build
+BIN ?= vmmfs
+all: $(BIN)
+$(BIN): $(FS_OBJ) $(CORE_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
@@ -87,11 +90,25 @@ unit: $(UNIT_BIN) $(REPLAY_BIN) $(TEST_TOOLS)
 check: deps-test all unit
 	@tools/check.sh $(UNIT_BIN) $(REPLAY_BIN)
 
+# The whole suite with the daemon and the unit tests under ASan and UBSan.
+ASAN_DIR = build/asan
+check-asan: deps-test guests
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_DIR) BIN=$(ASAN_DIR)/vmmfs CFLAGS="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+		$(ASAN_DIR)/vmmfs unit
+	@VMMFS_BIN=$(ASAN_DIR)/vmmfs BUILD=$(ASAN_DIR) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		tools/check.sh $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(UNIT_BIN) $(REPLAY_BIN))
+
+# The bats suite with the daemon under valgrind (errors or leaks fail the daemon's exit).
+check-valgrind: deps-test all unit
+	@VMMFS_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+		VMMFS_MOUNT_TENTHS=300 VMMFS_RUN_TIMEOUT=120 tools/check.sh
+
 bench: all
 	@tools/deps.sh bench
 	@tests/bench/run.sh
 
 clean:
-	rm -rf $(BUILD) vmmfs $(GUESTS)
+	rm -rf build $(BUILD) vmmfs $(GUESTS)
 
-.PHONY: all guests deps-build deps-test run unit check bench fuzz clean
+.PHONY: all guests deps-build deps-test run unit check check-asan check-valgrind bench fuzz clean

@@ -64,7 +64,8 @@ vmmfs_mount() {
 	VMMFS_LOG=$(mktemp "$tmp/daemon.XXXXXX")
 	VMMFS_STATUS=
 	# fd 3 is bats' own: a daemon holding it would make bats wait for it.
-	"$VMMFS_BIN" "$MNT" -f "$@" >"$VMMFS_LOG" 2>&1 3>&- &
+	# VMMFS_WRAP runs the daemon under a tool (make check-valgrind)
+	${VMMFS_WRAP:-} "$VMMFS_BIN" "$MNT" -f "$@" >"$VMMFS_LOG" 2>&1 3>&- &
 	VMMFS_PID=$!
 	for _ in $(seq 50); do
 		vmmfs_mounted && return 0
