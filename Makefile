@@ -6,7 +6,7 @@
 
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -I. \
+ALL_CFLAGS = $(CFLAGS) -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -I. \
             $(shell pkg-config --cflags fuse3 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3) -lfdt
 BUILD    ?= build
@@ -35,27 +35,27 @@ BIN ?= vmmfs
 all: $(BIN)
 $(BIN): $(FS_OBJ) $(CORE_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/lib/%: tests/lib/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $<
+	$(CC) $(ALL_CFLAGS) -o $@ $<
 
 # Fuzz targets replayed over their kept inputs (tests/fuzz/regress/NAME/) by make check.
 $(BUILD)/tests/unit/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FSLIB_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(SAN) -DREGRESS_DIR='"tests/fuzz/regress/fuzz_$*"' -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -DREGRESS_DIR='"tests/fuzz/regress/fuzz_$*"' -o $@ $^ $(LDLIBS)
 
 # libFuzzer builds, under ASan and UBSan: make fuzz [FUZZ_SECONDS=60]
 FUZZ_CFLAGS = -O1 -g -std=gnu11 -D_GNU_SOURCE -I. $(shell pkg-config --cflags fuse3 2>/dev/null) \

@@ -14,6 +14,7 @@ struct ofile {
 	bool have_snap;
 	uint64_t read_off;		/* console: where the last read ended (poll) */
 	uint64_t skew;			/* console: stream offset minus file offset */
+	struct ofile *prev, *next;	/* all open files, for shutdown */
 };
 
 /* A write being served, and who wrote it. */

@@ -8,6 +8,8 @@
 /* Drop the kernel's cached directory entry of a destroyed VM. */
 void fs_forget_vm(const char *name);
 extern const struct fuse_lowlevel_ops vmmfs_ops;
+/* At shutdown: free the files the kernel never released (a blocked run's). */
+void fs_release_all(void);
 extern struct fuse_session *vmmfs_session;
 
 #endif

@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 	r = r == 0 || abs(r) == SIGTERM || abs(r) == SIGINT || abs(r) == SIGHUP ? 0 : 1;
 	fuse_loop_cfg_destroy(cfg);
 	vm_destroy_all();
+	fs_release_all();
 	vmmfs_session = NULL;
 	fuse_session_unmount(se);
 out_signals:

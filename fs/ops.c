@@ -170,6 +170,19 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	free(d.p);
 }
 
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ofile *open_files;
+
+static void track(struct ofile *of)
+{
+	pthread_mutex_lock(&open_lock);
+	of->next = open_files;
+	if (open_files)
+		open_files->prev = of;
+	open_files = of;
+	pthread_mutex_unlock(&open_lock);
+}
+
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n = node_of(ino);
@@ -201,17 +214,23 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pthread_mutex_init(&of->lock, NULL);
 	buf_init(&of->snap);
 	fi->fh = (uintptr_t)of;
+	track(of);
 	/* every file's content is made on demand: the page cache must not keep it */
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fuse_reply_open(req, fi);
 }
 
-static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void ofile_free(struct ofile *of)
 {
-	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
-
-	(void)ino;
+	pthread_mutex_lock(&open_lock);
+	if (of->prev)
+		of->prev->next = of->next;
+	else
+		open_files = of->next;
+	if (of->next)
+		of->next->prev = of->prev;
+	pthread_mutex_unlock(&open_lock);
 	if (of->n.kind == K_VM_CONSOLE)
 		poll_forget(&of->vm->console);	/* no waiter may outlive the console */
 	buf_free(&of->snap);
@@ -219,7 +238,19 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (of->vm)
 		vm_put(of->vm);
 	free(of);
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	ofile_free((struct ofile *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
+}
+
+void fs_release_all(void)
+{
+	while (open_files)
+		ofile_free(open_files);
 }
 
 /*
