@@ -299,6 +299,9 @@ static void read_raw(fuse_req_t req, struct ofile *of, size_t size, off_t off)
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
+	char *slice = NULL;
+	size_t n = 0;
+	int err = 0;
 
 	(void)ino;
 	if (of->vm && of->vm->dead) {
@@ -316,13 +319,23 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
 		file_render(of, &of->snap);
 		of->have_snap = true;
 	}
-	if (of->snap.oom)
-		fuse_reply_err(req, ENOMEM);
-	else if ((size_t)off < of->snap.len)
-		fuse_reply_buf(req, of->snap.p + off, of->snap.len - off < size ? of->snap.len - off : size);
-	else
-		fuse_reply_buf(req, NULL, 0);
+	if (of->snap.oom) {
+		err = ENOMEM;
+	} else if ((size_t)off < of->snap.len) {
+		n = of->snap.len - off < size ? of->snap.len - off : size;
+		slice = malloc(n);
+		if (slice)
+			memcpy(slice, of->snap.p + off, n);
+		else
+			err = ENOMEM;
+	}
+	/* unlock before replying: once the reply is out, a close may free `of` */
 	pthread_mutex_unlock(&of->lock);
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_buf(req, slice, n);
+	free(slice);
 }
 
 static const char *file_name(const struct ofile *of)
