@@ -56,11 +56,29 @@ static int do_load(struct wctx *w, struct kvlist *kv)
 	return r;
 }
 
+static int do_enable_cap(struct wctx *w, struct kvlist *kv)
+{
+	struct vm *vm = w->of->vm;
+	char why[256] = "";
+	int r;
+
+	if (!vm->arch->enable_cap)
+		return refuse(w, -EINVAL, "enable-cap %.40s: arch %s has no capabilities to enable",
+			      kv->kv[1].key, vm->arch->name);
+	vm_hold_all(vm);
+	r = vm->arch->enable_cap(vm, kv->kv[1].key, why, sizeof(why));
+	vm_release_all(vm);
+	if (!r)
+		vm_log(vm, "enabled %s", kv->kv[1].key);
+	return r ? refuse(w, r, "enable-cap %.40s: %s", kv->kv[1].key, why) : 0;
+}
+
 static const struct verb vm_verbs[] = {
 	{ "start", 0, 0, do_start, "start" },
 	{ "stop", 0, 1, do_stop, "stop [CPU]" },
 	{ "reset", 0, 0, do_reset, "reset" },
 	{ "load", 1, -1, do_load, "load PATH [cmdline=...]" },
+	{ "enable-cap", 1, 1, do_enable_cap, "enable-cap NAME" },
 	{ 0 }
 };
 

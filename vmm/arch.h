@@ -113,6 +113,8 @@ struct arch_ops {
 	/* The dirty bitmap of `slot` was harvested: make the next guest write to
 	 * each of its pages visible again.  All vcpus held. */
 	void (*dirty_rearm)(struct vm *, struct memslot *slot);
+	/* `enable-cap NAME` on the VM's ctl (KVM_ENABLE_CAP); NULL: none. */
+	int (*enable_cap)(struct vm *, const char *name, char *why, size_t whylen);
 };
 
 const struct arch_ops *arch_find(const char *name);
