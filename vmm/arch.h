@@ -94,7 +94,9 @@ struct arch_ops {
 
 	/* Interpret at most `budget` instructions; return at an instruction
 	 * boundary when vcpu->requests becomes nonzero (checked at least once
-	 * per block).  Adds what it executed to vcpu->stat[STAT_INSNS]. */
+	 * per block).  Adds what it executed to vcpu->stat[STAT_INSNS] and
+	 * the interrupts it delivered to vcpu->stat[STAT_INTERRUPTS]; the
+	 * budget counts both, so a fault loop ends a step too. */
 	enum run_result (*run)(struct vcpu *, uint64_t budget);
 	/* True if an interrupt is deliverable now (wakes a halted vcpu). */
 	int (*irq_pending)(struct vcpu *);

@@ -110,15 +110,22 @@ static void apply_completion(struct vcpu *v)
 	e->needs_completion = false;
 }
 
+/* What `step N` counts: instructions retired and interrupts taken, so that a
+ * guest faulting in a loop without retiring anything still finishes a step. */
+static uint64_t steps_of(const struct vcpu *v)
+{
+	return v->stat[STAT_INSNS] + v->stat[STAT_INTERRUPTS];
+}
+
 static enum run_result run_once(struct vcpu *v, uint64_t budget)
 {
-	uint64_t before = v->stat[STAT_INSNS];
+	uint64_t before = v->stat[STAT_INSNS], steps = steps_of(v);
 	enum run_result r;
 
 	v->replay_fresh = false;
 	r = v->vm->arch->run(v, budget);
 	if (v->mode == MODE_STEP) {
-		uint64_t done = v->stat[STAT_INSNS] - before;
+		uint64_t done = steps_of(v) - steps;
 		v->step_left = done >= v->step_left ? 0 : v->step_left - done;
 	}
 	/* The instruction that exited has retired (or taken another path): forget its accesses. */

@@ -28,13 +28,13 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 {
 	struct ppc *c = PPC(v);
 	enum run_result res = RUN_DONE;
-	uint64_t done = 0;
+	uint64_t done = 0, taken = 0;
 
 	c->stop = STOP_NONE;
 	ppc_fp_set_round(c);
 	ppc_timers_update(c);
 	c->insn_until_clock = CLOCK_EVERY;
-	while (done < budget) {
+	while (done + taken < budget) {
 		unsigned lim;
 		uint32_t vbase;
 		bool chain;
@@ -51,8 +51,10 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 			res = RUN_EXIT;
 			break;
 		}
-		if (!v->replay.n && ppc_deliver(c))
+		if (!v->replay.n && ppc_deliver(c)) {
+			taken++;
 			continue;
+		}
 		if (unlikely(c->msr & MSR_WE)) {
 			res = wait_state(c);
 			break;
@@ -62,12 +64,13 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 				res = RUN_EXIT;
 				break;
 			}
-			continue;	/* ITLB miss or ISI taken */
+			taken++;	/* ITLB miss or ISI taken: a step, as above */
+			continue;
 		}
 		c->resync = 0;
 		vbase = c->pc & ~0xfffu;
 		for (;;) {
-			uint64_t n = budget - done, i;
+			uint64_t n = budget - done - taken, i;
 
 			if (n > lim)
 				n = lim;
@@ -90,7 +93,7 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 				res = RUN_EXIT;
 				goto out;
 			}
-			if (r != R_JUMP || !chain || c->resync || done >= budget ||
+			if (r != R_JUMP || !chain || c->resync || done + taken >= budget ||
 			    !c->insn_until_clock || vcpu_should_return(v))
 				break;
 			/* a branch: stay in this page when it lands there */
@@ -102,6 +105,7 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 	}
 out:
 	v->stat[STAT_INSNS] += done;
+	v->stat[STAT_INTERRUPTS] += taken;
 	v->astat[PS_SOFT_HIT] += c->soft_hits;
 	c->soft_hits = 0;
 	return res;

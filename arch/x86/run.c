@@ -56,21 +56,23 @@ static int events_waiting(struct x86_cpu *c)
 }
 
 /* Returns an enum run_result; everything it needs after a longjmp is in c. */
-static __attribute__((noinline)) int run_blocks(struct x86_cpu *c, uint64_t budget)
+/* `budget` counts instructions and the faults delivered since `ints0`. */
+static __attribute__((noinline)) int run_blocks(struct x86_cpu *c, uint64_t budget, uint64_t ints0)
 {
 	struct vcpu *v = c->v;
 
 	for (;;) {
 		const struct insn *i, *first;
 		struct block *b;
-		uint64_t limit;
+		uint64_t limit, used;
 		int in_shadow, r, err = 0;
 
 		if (c->dead)
 			blocks_free_dead(c);
-		if (c->done >= budget || vcpu_should_return(v))
+		used = c->done + v->stat[STAT_INTERRUPTS] - ints0;
+		if (used >= budget || vcpu_should_return(v))
 			return RUN_DONE;
-		limit = budget - c->done;
+		limit = budget - used;
 		in_shadow = c->shadow;
 		c->shadow = 0;
 		if (in_shadow)
@@ -108,6 +110,7 @@ enum run_result x86_run(struct vcpu *v, uint64_t budget);
 enum run_result x86_run(struct vcpu *v, uint64_t budget)
 {
 	struct x86_cpu *c = x86_of(v);
+	uint64_t ints0 = v->stat[STAT_INTERRUPTS];
 	int r;
 
 	c->done = 0;
@@ -129,13 +132,15 @@ enum run_result x86_run(struct vcpu *v, uint64_t budget)
 			c->s.rip = c->cur->ip;
 		}
 		c->cur = c->first = NULL;
+		/* a fault taken is a step: a fault loop still ends `step N` */
+		v->stat[STAT_INTERRUPTS]++;
 		if (x86_deliver(c, c->fault_vec, c->fault_has_err, c->fault_err, 0, c->s.rip)) {
 			r = RUN_EXIT;
 			goto out;
 		}
 		break;
 	}
-	r = run_blocks(c, budget);
+	r = run_blocks(c, budget, ints0);
 out:
 	v->stat[STAT_INSNS] += c->done;
 	return r;
