@@ -73,12 +73,32 @@ static int do_enable_cap(struct wctx *w, struct kvlist *kv)
 	return r ? refuse(w, r, "enable-cap %.40s: %s", kv->kv[1].key, why) : 0;
 }
 
+/* irq LINE LEVEL: drive an input of the platform's interrupt controller. */
+static int do_irq(struct wctx *w, struct kvlist *kv)
+{
+	struct vm *vm = w->of->vm;
+	uint64_t line;
+	int level, r;
+	char why[256] = "";
+
+	if (kv->kv[1].val || parse_uint(kv->kv[1].key, 32, &line) || kv->kv[2].val ||
+	    parse_bool(kv->kv[2].key, &level))
+		return refuse(w, -EINVAL, "usage: irq LINE 0|1");
+	if (!vm->arch->set_irq)
+		return refuse(w, -EINVAL, "irq: arch %s has no interrupt controller", vm->arch->name);
+	vm_hold_all(vm);
+	r = vm->arch->set_irq(vm, line, level, why, sizeof(why));
+	vm_release_all(vm);
+	return r ? refuse(w, r, "irq %llu %d: %s", (unsigned long long)line, level, why) : 0;
+}
+
 static const struct verb vm_verbs[] = {
 	{ "start", 0, 0, do_start, "start" },
 	{ "stop", 0, 1, do_stop, "stop [CPU]" },
 	{ "reset", 0, 0, do_reset, "reset" },
 	{ "load", 1, -1, do_load, "load PATH [cmdline=...]" },
 	{ "enable-cap", 1, 1, do_enable_cap, "enable-cap NAME" },
+	{ "irq", 2, 2, do_irq, "irq LINE 0|1" },
 	{ 0 }
 };
 
