@@ -167,7 +167,7 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 
 	while (n < BLOCK_MAX) {
 		struct insn *i = &tmp[n];
-		uint64_t l = (uint32_t)(lin + used);
+		uint64_t l = c->mode & MODE_LONG ? lin + used : (uint32_t)(lin + used);
 
 		if ((l & PAGE_MASK) != page)
 			break;
@@ -177,12 +177,15 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 		f.p = p + used;
 		f.avail = PAGE_SIZE - (l & ~PAGE_MASK);
 		if (f.avail < 15) {
-			f.p2 = mem_fetch_ptr(c, (l & PAGE_MASK) + PAGE_SIZE, &pa2);
+			f.p2 = mem_fetch_ptr_nofault(c, (l & PAGE_MASK) + PAGE_SIZE, &pa2);
 			f.avail2 = f.p2 ? PAGE_SIZE : 0;
 		}
 		x86_decode(&f, c->mode, eip, i);
 		if (f.fail) {
 			if (!n) {
+				/* the instruction needs the next page: its #PF, if it has one */
+				if (f.avail < 15 && !f.p2)
+					mem_fetch_ptr(c, (l & PAGE_MASK) + PAGE_SIZE, &pa2);
 				*err = 1;
 				return NULL;
 			}
@@ -229,7 +232,9 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 
 struct block *block_get(struct x86_cpu *c, int *err)
 {
-	uint64_t eip = c->s.rip, csb = c->s.seg[SEG_CS].base, lin = (uint32_t)(csb + eip), pa;
+	uint64_t eip = c->s.rip, csb = c->s.seg[SEG_CS].base, pa;
+	/* 64-bit code ignores the CS base and is not truncated to 32 bits */
+	uint64_t lin = c->mode & MODE_LONG ? eip : (uint32_t)(csb + eip);
 	struct block *b = c->jc[jc_index(eip)];
 	const uint8_t *p;
 	unsigned h;

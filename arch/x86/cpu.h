@@ -52,6 +52,13 @@ struct x86_state {
 	struct { uint64_t base; uint16_t limit; } gdt, idt;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer, apic_base;
 	struct x86_events ev;
+	/* debugregs */
+	uint64_t dr[4], dr6, dr7;
+	/* msrs: the model-specific registers that are not in sregs */
+	uint64_t star, lstar, cstar, fmask, kernel_gs_base;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t pat, misc_enable, tsc_aux;
+	uint64_t tsc;		/* shown and set; the clock keeps running from it */
 };
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
@@ -86,8 +93,13 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
 #define CR0_NW 0x20000000u
 #define CR0_CD 0x40000000u
 #define CR0_PG 0x80000000u
+#define EFER_SCE 1u
 #define EFER_LME (1u << 8)
 #define EFER_LMA (1u << 10)
+#define EFER_NXE (1u << 11)
+#define CR4_DE (1u << 3)
+#define CR4_PAE (1u << 5)
+#define CR4_TSD (1u << 2)
 
 /* Lazy flags: the last flag-setting operation, evaluated when a flag is read. */
 enum { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_AUX };
@@ -101,7 +113,14 @@ struct lazyf {
 #define MODE_OP32 1u	/* cs.db: default operand and address size 32 */
 #define MODE_STK32 2u	/* ss.db: esp rather than sp */
 #define MODE_PE 4u	/* protected mode */
-#define MODE_LONG 8u	/* 64-bit code segment (decoder slot for REX, not yet executed) */
+#define MODE_LONG 8u	/* 64-bit code segment: REX, 64-bit addresses and stack */
+#define MODE_LMA 16u	/* long mode active (64-bit or compatibility mode): 16-byte IDT gates */
+
+/* One cpuid leaf as userspace set it (KVM_SET_CPUID2's entry). */
+struct cpuid_entry {
+	uint32_t leaf, sub, has_sub;
+	uint32_t r[4];		/* eax ebx ecx edx */
+};
 
 struct x86_cpu;
 struct insn;
@@ -114,7 +133,7 @@ struct insn {
 	xhandler fn;
 	uint64_t ip, next;	/* eip of this instruction and of the next */
 	uint64_t imm;		/* immediate, sign- or zero-extended; branch target for jumps */
-	int32_t disp;
+	int64_t disp;		/* RIP-relative: the absolute target, base NOREG */
 	uint16_t imm2;		/* second immediate: enter's level, far pointer selector */
 	uint8_t len, os, as;	/* length; operand and address size in bytes */
 	uint8_t seg;		/* segment of the memory operand (after overrides) */
@@ -127,6 +146,7 @@ struct insn {
 	uint8_t opc;		/* opcode byte (second byte for 0f xx) */
 	uint8_t ss;		/* stack width in bytes */
 	uint8_t bytes[15];	/* the raw instruction, for failures */
+	uint8_t rex;		/* the REX prefix (0x40-0x4f), or 0 */
 };
 #define REP_E 1
 #define REP_NE 2
@@ -170,7 +190,19 @@ struct tlbe {
 	X(BLOCKS, "blocks_decoded") \
 	X(CODE_WRITES, "code_page_invalidations") \
 	X(EVENTS, "events_delivered") \
-	X(TLB_FILLS, "tlb_fills")
+	X(TLB_FILLS, "tlb_fills") \
+	X(SHADOW_FAULTS, "shadow_faults") \
+	X(PF_REFLECTED, "guest_page_faults") \
+	X(SPTES, "sptes_installed") \
+	X(PT_WRITES, "pt_writes_emulated") \
+	X(SPTE_ZAPS, "spte_zaps") \
+	X(SP_CREATED, "shadow_pages_created") \
+	X(SP_EVICTED, "shadow_pages_evicted") \
+	X(ROOT_HITS, "cr3_cache_hits") \
+	X(ROOT_MISSES, "cr3_cache_misses") \
+	X(CR3_WRITES, "cr3_writes") \
+	X(INVLPG, "invlpg") \
+	X(TLB_FLUSHES, "tlb_flushes")
 enum {
 #define XS(e, s) X86_STAT_##e,
 	X86_STATS(XS)
@@ -208,6 +240,17 @@ struct x86_cpu {
 	struct block *dead;	/* invalidated while possibly executing; freed at dispatch */
 
 	uint64_t tsc_base;
+
+	/* cpuid leaves userspace set through the cpuid file (cpuid.c) */
+	struct cpuid_entry *cpuid;
+	unsigned ncpuid;
+	uint8_t ran;		/* the vcpu has run: the cpuid model is fixed */
+	uint8_t guest_debug;	/* debug on: breakpoints and TF end the run (reason=debug) */
+	uint8_t db_pending;	/* a data breakpoint hit by the instruction that just retired */
+	uint64_t db_hits;	/* its DR6 B0-B3 bits */
+
+	struct x86_mmu *mmu;	/* the shadow page engine (mmu.h) */
+	uint8_t tlb_user;	/* soft TLB entries were made for CPL 3 */
 };
 
 /* ---- x86.c ---- */
@@ -253,6 +296,8 @@ int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
 int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val);
 /* Host pointer for instruction fetch of `lin`, with bytes available to the page end. */
 const uint8_t *mem_fetch_ptr(struct x86_cpu *c, uint64_t lin, uint64_t *pa);
+/* The same for the decoder's look at the next page: NULL rather than a #PF. */
+const uint8_t *mem_fetch_ptr_nofault(struct x86_cpu *c, uint64_t lin, uint64_t *pa);
 
 _Noreturn void x86_exit_now(struct x86_cpu *c);
 _Noreturn void x86_fault(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err);
@@ -312,9 +357,17 @@ static inline void lin_write(struct x86_cpu *c, uint64_t lin, unsigned size, uin
 		x86_exit_now(c);
 }
 
-/* Outside long mode linear addresses are 32 bits. */
+/* Outside long mode linear addresses are 32 bits; in 64-bit mode only FS and
+ * GS have a base, and an address must be canonical. */
 static inline uint64_t seg_lin(struct x86_cpu *c, unsigned seg, uint64_t off)
 {
+	if (c->mode & MODE_LONG) {
+		uint64_t lin = off + (seg >= SEG_FS ? c->s.seg[seg].base : 0);
+
+		if (__builtin_expect((uint64_t)((int64_t)(lin << 16) >> 16) != lin, 0))
+			x86_fault(c, seg == SEG_SS ? 12 : 13, 1, 0);
+		return lin;
+	}
 	return (uint32_t)(c->s.seg[seg].base + off);
 }
 
@@ -345,7 +398,7 @@ static inline void reg_put(struct x86_cpu *c, unsigned off, unsigned size, uint6
 
 static inline uint64_t insn_ea(struct x86_cpu *c, const struct insn *i)
 {
-	uint64_t a = (uint64_t)(int64_t)i->disp;
+	uint64_t a = (uint64_t)i->disp;
 
 	if (i->base != NOREG)
 		a += c->s.gpr[i->base];
@@ -379,8 +432,10 @@ static inline void sp_put(struct x86_cpu *c, unsigned ss, uint64_t v)
 {
 	if (ss == 2)
 		c->s.gpr[RSP] = (c->s.gpr[RSP] & ~0xffffull) | (v & 0xffff);
-	else
+	else if (ss == 4)
 		c->s.gpr[RSP] = (uint32_t)v;
+	else
+		c->s.gpr[RSP] = v;
 }
 
 static inline void push(struct x86_cpu *c, unsigned ss, unsigned size, uint64_t v)
@@ -409,6 +464,17 @@ void seg_load_cs(struct x86_cpu *c, uint16_t sel, int ret);
 /* Descriptor fetch without faulting: 0, or the vector to raise (#GP, #NP ...). */
 int seg_desc_read(struct x86_cpu *c, uint16_t sel, struct x86_seg *out, int *vec);
 void seg_flat32(struct x86_seg *s, uint16_t sel, int code);
+/* lldt / ltr (seg = SEG_LDT or SEG_TR). */
+void seg_load_system(struct x86_cpu *c, unsigned seg, uint16_t sel);
+
+/* ---- msr.c ---- */
+/* rdmsr/wrmsr semantics: 0, or -1 for #GP (unknown MSR, reserved bits, non-canonical). */
+int msr_read(struct x86_cpu *c, uint32_t idx, uint64_t *v);
+int msr_write(struct x86_cpu *c, uint32_t idx, uint64_t v);
+uint64_t x86_tsc(struct x86_cpu *c);
+void x86_tsc_set(struct x86_cpu *c, uint64_t v);
+/* cpuid.c: the model with the vcpu's overrides. */
+void x86_cpuid_vcpu(struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 
 /* ---- excp.c ---- */
 enum { EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_UD = 6, EXC_NM = 7,

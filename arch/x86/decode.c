@@ -2,8 +2,9 @@
  * The decoder: bytes -> struct insn (handler + operands), run once per
  * instruction when a block is built.  Prefixes, then the opcode maps: a
  * table of per-opcode shapes (modrm, byte size, immediate) and a switch that
- * picks the handler.  A REX byte would be read where the prefixes end and
- * widen reg/rm/base/index to 4 bits; the fields are already that wide.
+ * picks the handler.  In 64-bit mode a REX byte right before the opcode
+ * widens reg/rm/base/index to 4 bits and the operand to 64 bits; stack
+ * operations and near branches default to 64 bits there.
  */
 #include "exec.h"
 
@@ -47,23 +48,39 @@ static uint64_t sext(uint64_t v, unsigned bytes)
 }
 
 /* Byte offset of register n in gpr[] at a given size (ah-bh without REX). */
-static uint8_t reg_off(unsigned n, unsigned size)
+static uint8_t reg_off(unsigned n, unsigned size, unsigned rex)
 {
-	if (size == 1 && n >= 4 && n < 8)
+	if (size == 1 && n >= 4 && n < 8 && !rex)
 		return (n - 4) * 8 + 1;
 	return n * 8;
+}
+
+/* A base register that stands for "the next instruction's rip": the
+ * decoder turns it into an absolute displacement once the length is known. */
+#define RIPREL 0xfe
+
+static inline int long64(const struct insn *i)
+{
+	return i->ss == 8;
+}
+
+/* Stack operations and near branches: 64 bits in 64-bit mode unless 66. */
+static void os64(struct insn *i)
+{
+	if (long64(i))
+		i->os = i->os == 2 ? 2 : 8;
 }
 
 static void modrm(struct fetcher *f, struct insn *i, int seg_override)
 {
 	uint8_t m = fetch8(f, i);
-	unsigned rm;
+	unsigned rm, rx = i->rex;
 	int ss_default = 0;
 
 	i->mod = m >> 6;
-	i->reg = (m >> 3) & 7;
+	i->reg = ((m >> 3) & 7) | (rx & 4 ? 8 : 0);
 	rm = m & 7;
-	i->rm = rm;
+	i->rm = rm | (rx & 1 ? 8 : 0);
 	i->base = i->index = NOREG;
 	if (i->mod == 3)
 		return;
@@ -89,18 +106,21 @@ static void modrm(struct fetcher *f, struct insn *i, int seg_override)
 	} else {
 		if (rm == 4) {
 			uint8_t sib = fetch8(f, i);
+			unsigned x = ((sib >> 3) & 7) | (rx & 2 ? 8 : 0);
 
 			i->scale = sib >> 6;
-			i->index = ((sib >> 3) & 7) == 4 ? NOREG : (sib >> 3) & 7;
-			i->base = sib & 7;
-			if (i->base == RBP && i->mod == 0) {
+			i->index = x == 4 ? NOREG : x;
+			i->base = (sib & 7) | (rx & 1 ? 8 : 0);
+			if ((sib & 7) == RBP && i->mod == 0) {
 				i->base = NOREG;
 				i->disp = (int32_t)fetchn(f, i, 4);
 			}
 		} else if (rm == 5 && i->mod == 0) {
 			i->disp = (int32_t)fetchn(f, i, 4);
+			if (long64(i))
+				i->base = RIPREL;
 		} else {
-			i->base = rm;
+			i->base = i->rm;
 		}
 		if (i->mod == 1)
 			i->disp = (int8_t)fetch8(f, i);
@@ -114,8 +134,8 @@ static void modrm(struct fetcher *f, struct insn *i, int seg_override)
 /* Register offsets for the operand size, once it is known. */
 static void offs(struct insn *i, unsigned size)
 {
-	i->roff = reg_off(i->reg, size);
-	i->rmoff = reg_off(i->rm, size);
+	i->roff = reg_off(i->reg, size, i->rex);
+	i->rmoff = reg_off(i->rm, size, i->rex);
 }
 
 /* An "immediate of operand size": 2 or 4 bytes, sign-extended to 64. */
@@ -126,12 +146,24 @@ static uint64_t immz(struct fetcher *f, struct insn *i)
 	return sext(fetchn(f, i, n), n);
 }
 
+/* n: 1, or the operand size (2, 4, or 8 which takes a 4-byte displacement). */
 static void rel(struct fetcher *f, struct insn *i, unsigned n)
 {
-	int64_t d = sext(fetchn(f, i, n), n);
+	int64_t d;
 
+	n = n == 8 ? 4 : n;
+	d = sext(fetchn(f, i, n), n);
 	/* target computed once; the ip wraps at the operand size */
-	i->imm = (i->ip + i->len + d) & size_mask(i->os == 2 ? 2 : 4);
+	i->imm = (i->ip + i->len + d) & size_mask(long64(i) ? 8 : i->os == 2 ? 2 : 4);
+}
+
+/* Opcodes that 64-bit mode took away. */
+static int gone64(struct insn *i)
+{
+	if (!long64(i))
+		return 0;
+	i->fn = h_ud;
+	return 1;
 }
 
 static const xhandler grp3[8] = { h_test_rm_i, h_test_rm_i, h_not, h_neg, h_mul, h_imul1, h_div, h_idiv };
@@ -176,10 +208,14 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 	}
 	switch (b) {
 	case 0x06: case 0x0e: case 0x16: case 0x1e:
+		if (gone64(i))
+			return;
 		i->op = b >> 3;
 		i->fn = h_push_sreg;
 		return;
 	case 0x07: case 0x17: case 0x1f:
+		if (gone64(i))
+			return;
 		i->op = b >> 3;
 		i->fn = h_pop_sreg;
 		return;
@@ -190,26 +226,43 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = b < 0x48 ? h_inc : h_dec;
 		return;
 	case 0x50 ... 0x57:
-		i->reg = b & 7;
-		offs(i, v);
+		os64(i);
+		i->reg = (b & 7) | (i->rex & 1 ? 8 : 0);
+		offs(i, i->os);
 		i->fn = h_push_r;
 		return;
 	case 0x58 ... 0x5f:
-		i->reg = b & 7;
-		offs(i, v);
+		os64(i);
+		i->reg = (b & 7) | (i->rex & 1 ? 8 : 0);
+		offs(i, i->os);
 		i->fn = h_pop_r;
 		return;
 	case 0x60:
-		i->fn = h_pusha;
+		if (!gone64(i))
+			i->fn = h_pusha;
 		return;
 	case 0x61:
-		i->fn = h_popa;
+		if (!gone64(i))
+			i->fn = h_popa;
+		return;
+	case 0x63:
+		if (!long64(i)) {
+			i->fn = h_unimpl;	/* arpl */
+			return;
+		}
+		modrm(f, i, seg);	/* movsxd */
+		offs(i, v);
+		i->rmoff = reg_off(i->rm, 4, i->rex);
+		i->op = 4;
+		i->fn = h_movsx;
 		return;
 	case 0x68:
+		os64(i);
 		i->imm = immz(f, i);
 		i->fn = h_push_i;
 		return;
 	case 0x6a:
+		os64(i);
 		i->imm = sext(fetch8(f, i), 1);
 		i->fn = h_push_i;
 		return;
@@ -220,11 +273,12 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_imul_r_rm_i;
 		return;
 	case 0x6c: case 0x6d:
-		i->op = b & 1 ? v : 1;
+		i->op = b & 1 ? (v == 8 ? 4 : v) : 1;
 		i->fn = h_ins;
 		return;
 	case 0x6e: case 0x6f:
-		i->op = b & 1 ? v : 1;
+		i->op = b & 1 ? (v == 8 ? 4 : v) : 1;
+		i->seg = seg >= 0 ? seg : SEG_DS;
 		i->fn = h_outs;
 		return;
 	case 0x70 ... 0x7f:
@@ -233,6 +287,8 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_jcc;
 		return;
 	case 0x80: case 0x81: case 0x82: case 0x83:
+		if (b == 0x82 && gone64(i))
+			return;
 		i->os = b & 1 ? v : 1;
 		modrm(f, i, seg);
 		offs(i, i->os);
@@ -287,17 +343,19 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = i->reg < 6 && i->reg != SEG_CS ? h_mov_sreg_rm : h_ud;
 		return;
 	case 0x8f:
+		os64(i);
 		modrm(f, i, seg);
-		offs(i, v);
+		offs(i, i->os);
 		i->fn = i->reg == 0 ? h_pop_rm : h_ud;
 		return;
-	case 0x90:
-		i->fn = h_nop;
-		return;
-	case 0x91 ... 0x97:
+	case 0x90 ... 0x97:
+		if (b == 0x90 && !(i->rex & 1)) {
+			i->fn = h_nop;	/* also pause (f3 90) */
+			return;
+		}
 		i->mod = 3;
 		i->reg = RAX;
-		i->rm = b & 7;
+		i->rm = (b & 7) | (i->rex & 1 ? 8 : 0);
 		offs(i, v);
 		i->fn = h_xchg;
 		return;
@@ -308,6 +366,8 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_cwd;
 		return;
 	case 0x9a:
+		if (gone64(i))
+			return;
 		i->imm = fetchn(f, i, v);
 		i->imm2 = fetchn(f, i, 2);
 		i->fn = h_call_far;
@@ -316,9 +376,11 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_nop;	/* fwait: no FPU state to wait for */
 		return;
 	case 0x9c:
+		os64(i);
 		i->fn = h_pushf;
 		return;
 	case 0x9d:
+		os64(i);
 		i->fn = h_popf;
 		return;
 	case 0x9e:
@@ -355,13 +417,13 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		return;
 	case 0xb0 ... 0xb7:
 		i->os = 1;
-		i->reg = b & 7;
+		i->reg = (b & 7) | (i->rex & 1 ? 8 : 0);
 		offs(i, 1);
 		i->imm = fetch8(f, i);
 		i->fn = h_mov_r_i;
 		return;
 	case 0xb8 ... 0xbf:
-		i->reg = b & 7;
+		i->reg = (b & 7) | (i->rex & 1 ? 8 : 0);
 		offs(i, v);
 		i->imm = fetchn(f, i, v);
 		i->fn = h_mov_r_i;
@@ -375,13 +437,17 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_shift;
 		return;
 	case 0xc2:
+		os64(i);
 		i->imm = fetchn(f, i, 2);
 		i->fn = h_ret;
 		return;
 	case 0xc3:
+		os64(i);
 		i->fn = h_ret;
 		return;
 	case 0xc4: case 0xc5:
+		if (gone64(i))		/* VEX prefixes there: no AVX */
+			return;
 		modrm(f, i, seg);
 		offs(i, v);
 		i->op = b == 0xc4 ? SEG_ES : SEG_DS;
@@ -395,11 +461,13 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = i->reg == 0 ? h_mov_rm_i : h_ud;
 		return;
 	case 0xc8:
+		os64(i);
 		i->imm = fetchn(f, i, 2);
 		i->imm2 = fetch8(f, i);
 		i->fn = h_enter;
 		return;
 	case 0xc9:
+		os64(i);
 		i->fn = h_leave;
 		return;
 	case 0xca:
@@ -417,7 +485,8 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_int;
 		return;
 	case 0xce:
-		i->fn = h_into;
+		if (!gone64(i))
+			i->fn = h_into;
 		return;
 	case 0xcf:
 		i->fn = h_iret;
@@ -437,19 +506,23 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		return;
 	case 0xe4: case 0xe5: case 0xec: case 0xed:
 	case 0xe6: case 0xe7: case 0xee: case 0xef:
-		i->os = b & 1 ? v : 1;
+		i->os = b & 1 ? (v == 8 ? 4 : v) : 1;
 		i->imm = b & 8 ? 0x10000 : fetch8(f, i);	/* 0x10000: the port is dx */
 		i->fn = b & 2 ? h_out : h_in;
 		return;
 	case 0xe8:
-		rel(f, i, v);
+		os64(i);
+		rel(f, i, i->os);
 		i->fn = h_call;
 		return;
 	case 0xe9:
-		rel(f, i, v);
+		os64(i);
+		rel(f, i, i->os);
 		i->fn = h_jmp;
 		return;
 	case 0xea:
+		if (gone64(i))
+			return;
 		i->imm = fetchn(f, i, v);
 		i->imm2 = fetchn(f, i, 2);
 		i->fn = h_jmp_far;
@@ -486,7 +559,9 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		return;
 	case 0xff:
 		modrm(f, i, seg);
-		offs(i, v);
+		if (i->reg == 2 || i->reg == 4 || i->reg == 6)
+			os64(i);
+		offs(i, i->os);
 		switch (i->reg) {
 		case 0: i->fn = h_inc; break;
 		case 1: i->fn = h_dec; break;
@@ -515,6 +590,16 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 
 	i->opc = b;
 	switch (b) {
+	case 0x00:
+		modrm(f, i, seg);
+		offs(i, v);
+		switch (i->reg) {
+		case 0: case 1: i->fn = h_sldt_str; break;
+		case 2: case 3: i->fn = h_lldt_ltr; break;
+		case 4: case 5: i->fn = h_verr_verw; break;
+		default: i->fn = h_ud; break;
+		}
+		return;
 	case 0x01:
 		modrm(f, i, seg);
 		offs(i, v);
@@ -523,9 +608,36 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		case 2: case 3: i->fn = i->mod == 3 ? h_unimpl : h_lgdt; break;
 		case 4: i->fn = h_smsw; break;
 		case 6: i->fn = h_lmsw; break;
-		case 7: i->fn = i->mod == 3 ? h_unimpl : h_invlpg; break;
+		case 7:
+			if (i->mod != 3)
+				i->fn = h_invlpg;
+			else if ((i->rm & 7) == 0)
+				i->fn = long64(i) ? h_swapgs : h_ud;
+			else if ((i->rm & 7) == 1)
+				i->fn = h_rdtscp;
+			else
+				i->fn = h_unimpl;
+			break;
 		default: i->fn = h_ud; break;
 		}
+		return;
+	case 0x05:
+		i->fn = h_syscall;
+		return;
+	case 0x07:
+		i->fn = h_sysret;
+		return;
+	case 0x34:
+		i->fn = h_sysenter;
+		return;
+	case 0x35:
+		i->fn = h_sysexit;
+		return;
+	case 0x30:
+		i->fn = h_wrmsr;
+		return;
+	case 0x32:
+		i->fn = h_rdmsr;
 		return;
 	case 0x06:
 		i->fn = h_clts;
@@ -542,15 +654,15 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		modrm(f, i, seg);	/* prefetch and hint nops */
 		i->fn = h_nop;
 		return;
-	case 0x20: case 0x22: {
+	case 0x20: case 0x21: case 0x22: case 0x23: {
 		uint8_t m = fetch8(f, i);	/* always a register operand, whatever mod says */
 
 		i->mod = 3;
-		i->reg = (m >> 3) & 7;
-		i->rm = m & 7;
-		i->os = 4;
-		i->rmoff = reg_off(i->rm, 4);
-		i->fn = b == 0x20 ? h_mov_r_cr : h_mov_cr_r;
+		i->reg = ((m >> 3) & 7) | (i->rex & 4 ? 8 : 0);
+		i->rm = (m & 7) | (i->rex & 1 ? 8 : 0);
+		i->os = long64(i) ? 8 : 4;
+		i->rmoff = reg_off(i->rm, 4, i->rex);
+		i->fn = b == 0x20 ? h_mov_r_cr : b == 0x22 ? h_mov_cr_r : b == 0x21 ? h_mov_r_dr : h_mov_dr_r;
 		return;
 	}
 	case 0x31:
@@ -575,10 +687,12 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_setcc;
 		return;
 	case 0xa0: case 0xa8:
+		os64(i);
 		i->op = b == 0xa0 ? SEG_FS : SEG_GS;
 		i->fn = h_push_sreg;
 		return;
 	case 0xa1: case 0xa9:
+		os64(i);
 		i->op = b == 0xa1 ? SEG_FS : SEG_GS;
 		i->fn = h_pop_sreg;
 		return;
@@ -617,8 +731,8 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 	case 0xb6: case 0xb7: case 0xbe: case 0xbf:
 		modrm(f, i, seg);
 		i->op = b & 1 ? 2 : 1;		/* source size */
-		i->roff = reg_off(i->reg, v);
-		i->rmoff = reg_off(i->rm, i->op);
+		i->roff = reg_off(i->reg, v, i->rex);
+		i->rmoff = reg_off(i->rm, i->op, i->rex);
 		i->fn = b < 0xb8 ? h_movzx : h_movsx;
 		return;
 	case 0xba:
@@ -628,10 +742,18 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->imm = fetch8(f, i);
 		i->fn = i->reg >= 4 ? h_bt_i : h_ud;
 		return;
+	case 0xb8:
+		modrm(f, i, seg);
+		offs(i, v);
+		i->fn = i->rep == REP_E ? h_popcnt : h_ud;	/* jmpe without f3 */
+		return;
 	case 0xbc: case 0xbd:
 		modrm(f, i, seg);
 		offs(i, v);
-		i->fn = b == 0xbc ? h_bsf : h_bsr;
+		if (i->rep == REP_E)
+			i->fn = b == 0xbc ? h_tzcnt : h_lzcnt;
+		else
+			i->fn = b == 0xbc ? h_bsf : h_bsr;
 		return;
 	case 0xc0: case 0xc1:
 		i->os = b & 1 ? v : 1;
@@ -639,8 +761,12 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		offs(i, i->os);
 		i->fn = h_xadd;
 		return;
+	case 0xc7:
+		modrm(f, i, seg);
+		i->fn = i->reg == 1 && i->mod != 3 ? h_cmpxchg8b : h_ud;
+		return;
 	case 0xc8 ... 0xcf:
-		i->reg = b & 7;
+		i->reg = (b & 7) | (i->rex & 1 ? 8 : 0);
 		offs(i, v);
 		i->fn = h_bswap;
 		return;
@@ -652,34 +778,47 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 
 int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i)
 {
-	int seg = -1;
-	uint8_t b;
+	int seg = -1, lm = mode & MODE_LONG;
+	uint8_t b, rex = 0;
 
 	memset(i, 0, sizeof(*i));
 	i->ip = eip;
 	i->os = i->as = mode & MODE_OP32 ? 4 : 2;
 	i->ss = mode & MODE_STK32 ? 4 : 2;
+	if (lm) {
+		i->os = 4;
+		i->as = i->ss = 8;
+	}
 	i->seg = SEG_DS;
 	i->base = i->index = NOREG;
 	for (;;) {
 		b = fetch8(f, i);
 		if (f->fail)
 			break;
-		switch (b) {
-		case 0x66: i->os = (mode & MODE_OP32) ? 2 : 4; continue;
-		case 0x67: i->as = (mode & MODE_OP32) ? 2 : 4; continue;
-		case 0x26: seg = SEG_ES; continue;
-		case 0x2e: seg = SEG_CS; continue;
-		case 0x36: seg = SEG_SS; continue;
-		case 0x3e: seg = SEG_DS; continue;
-		case 0x64: seg = SEG_FS; continue;
-		case 0x65: seg = SEG_GS; continue;
-		case 0xf0: continue;	/* lock: one vcpu executes an instruction at a time */
-		case 0xf2: i->rep = REP_NE; continue;
-		case 0xf3: i->rep = REP_E; continue;
+		if (lm && (b & 0xf0) == 0x40) {	/* REX: counts only right before the opcode */
+			rex = b;
+			continue;
 		}
-		break;
+		switch (b) {
+		case 0x66: i->os = (mode & MODE_OP32) ? 2 : 4; break;
+		case 0x67: i->as = lm ? 4 : (mode & MODE_OP32) ? 2 : 4; break;
+		case 0x26: seg = SEG_ES; break;
+		case 0x2e: seg = SEG_CS; break;
+		case 0x36: seg = SEG_SS; break;
+		case 0x3e: seg = SEG_DS; break;
+		case 0x64: seg = SEG_FS; break;
+		case 0x65: seg = SEG_GS; break;
+		case 0xf0: break;	/* lock: one vcpu executes an instruction at a time */
+		case 0xf2: i->rep = REP_NE; break;
+		case 0xf3: i->rep = REP_E; break;
+		default: goto opcode;
+		}
+		rex = 0;
 	}
+opcode:
+	i->rex = rex;
+	if (rex & 8)
+		i->os = 8;
 	if (!f->fail) {
 		if (b == 0x0f)
 			two_byte(f, i, fetch8(f, i), seg);
@@ -693,7 +832,11 @@ int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i)
 	}
 	if (f->fail)
 		return -1;
-	i->next = (eip + i->len) & size_mask(mode & MODE_OP32 ? 4 : 2);
+	i->next = (eip + i->len) & size_mask(lm ? 8 : mode & MODE_OP32 ? 4 : 2);
+	if (i->base == RIPREL) {
+		i->base = NOREG;
+		i->disp = (i->next + i->disp) & size_mask(i->as);
+	}
 	return 0;
 }
 
@@ -707,5 +850,7 @@ int insn_ends_block(const struct insn *i)
 	       h == h_int3 || h == h_into || h == h_iret || h == h_hlt || h == h_sti ||
 	       h == h_popf || h == h_mov_sreg_rm || h == h_pop_sreg || h == h_lfar ||
 	       h == h_mov_cr_r || h == h_lmsw || h == h_clts || h == h_lgdt || h == h_invlpg ||
-	       h == h_ud || h == h_gp || h == h_unimpl;
+	       h == h_ud || h == h_gp || h == h_unimpl || h == h_syscall || h == h_sysret ||
+	       h == h_sysenter || h == h_sysexit || h == h_wrmsr || h == h_lldt_ltr || h == h_swapgs ||
+	       h == h_mov_dr_r || h == h_cmpxchg8b;
 }

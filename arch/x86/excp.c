@@ -1,8 +1,9 @@
 /*
  * Event delivery: exceptions, interrupts and NMIs through the real-mode
- * IVT or the protected-mode IDT (interrupt and trap gates at the current
- * privilege).  A fault while delivering becomes #DF; one while delivering
- * #DF shuts the vcpu down (triple fault).
+ * IVT, the protected-mode IDT (interrupt and trap gates) or the long-mode
+ * IDT (16-byte gates, IST).  A gate to a more privileged ring switches to
+ * the stack the TSS holds for that ring.  A fault while delivering becomes
+ * #DF; one while delivering #DF shuts the vcpu down (triple fault).
  */
 #include <stdio.h>
 
@@ -52,58 +53,138 @@ static int deliver_real(struct x86_cpu *c, unsigned vec, uint64_t ret_ip, struct
 	return DELIVERED;
 }
 
+/* A field of the current TSS; a TSS too short for it is #TS(tr). */
+static int tss_read(struct x86_cpu *c, unsigned off, unsigned size, uint64_t *v, struct dfault *f)
+{
+	const struct x86_seg *tr = &c->s.seg[SEG_TR];
+
+	if (!tr->p || off + size - 1 > tr->limit)
+		return fail(f, EXC_TS, tr->sel & ~3u);
+	*v = lin_read(c, seg_lin(c, SEG_TR, 0) + off, size);
+	return 0;
+}
+
+/*
+ * The stack for a gate into ring `ncpl` (or IST entry `ist`): from the TSS.
+ * Outside long mode the new SS is checked as the CPU does (#TS with its
+ * selector); in long mode SS becomes a null selector of the new ring.
+ */
+static int tss_stack(struct x86_cpu *c, unsigned ncpl, unsigned ist, unsigned ext,
+		     struct x86_seg *nss, uint64_t *nsp, struct dfault *f)
+{
+	uint64_t sp, sel;
+	int v;
+
+	if (c->mode & MODE_LMA) {
+		if (tss_read(c, ist ? 0x24 + 8 * (ist - 1) : 4 + 8 * ncpl, 8, &sp, f))
+			return DELIVERY_FAULT;
+		*nsp = sp;
+		*nss = (struct x86_seg){ .sel = ncpl, .dpl = ncpl };
+		return 0;
+	}
+	if (c->s.seg[SEG_TR].type & 8) {	/* 32-bit TSS: esp0 at 4, ss0 at 8, 8 bytes a ring */
+		if (tss_read(c, 4 + 8 * ncpl, 4, &sp, f) || tss_read(c, 8 + 8 * ncpl, 2, &sel, f))
+			return DELIVERY_FAULT;
+	} else if (tss_read(c, 2 + 4 * ncpl, 2, &sp, f) || tss_read(c, 4 + 4 * ncpl, 2, &sel, f)) {
+		return DELIVERY_FAULT;
+	}
+	if (!(sel & ~3u) || (sel & 3) != ncpl)
+		return fail(f, EXC_TS, (sel & ~3u) + ext);
+	if (seg_desc_read(c, sel, nss, &v))
+		return fail(f, EXC_TS, (sel & ~3u) + ext);
+	if (!nss->s || (nss->type & 0xa) != 2 || nss->dpl != ncpl)
+		return fail(f, EXC_TS, (sel & ~3u) + ext);
+	if (!nss->p)
+		return fail(f, EXC_SS, (sel & ~3u) + ext);
+	*nsp = sp;
+	return 0;
+}
+
 static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int soft,
 			uint64_t ret_ip, struct dfault *f)
 {
-	uint32_t gsel = vec * 8 + 2 + !soft, lo, hi, off, type;
+	int lma = !!(c->mode & MODE_LMA);
+	unsigned ext = !soft, gdsz = lma ? 16 : 8;
+	uint32_t gsel = vec * 8 + 2 + ext, lo, hi, type;
 	uint16_t sel;
-	unsigned gsz, cpl = c->cpl, ss = c->mode & MODE_STK32 ? 4 : 2;
-	uint64_t m = size_mask(ss), sp, fl = flags_get(c);
-	struct x86_seg d;
-	int v;
+	unsigned gsz, cpl = c->cpl, ncpl, ist = 0, ss = c->mode & MODE_LONG ? 8 : c->mode & MODE_STK32 ? 4 : 2;
+	uint64_t m, sp, fl = flags_get(c), off, words[6], gbase = c->s.idt.base + vec * gdsz;
+	struct x86_seg d, nss = c->s.seg[SEG_SS];
+	int v, n = 0, sw;
 
-	if (vec * 8 + 7 > c->s.idt.limit)
+	if (vec * gdsz + gdsz - 1 > c->s.idt.limit)
 		return fail(f, EXC_GP, gsel);
-	lo = lin_read(c, (uint32_t)(c->s.idt.base + vec * 8), 4);
-	hi = lin_read(c, (uint32_t)(c->s.idt.base + vec * 8 + 4), 4);
+	lo = lin_read(c, lma ? gbase : (uint32_t)gbase, 4);
+	hi = lin_read(c, lma ? gbase + 4 : (uint32_t)(gbase + 4), 4);
 	type = (hi >> 8) & 0x1f;
-	if (type == 0x05)
+	if (!lma && type == 0x05)
 		return unsupported(c, "task gates are not implemented yet");
-	if (type != 0x0e && type != 0x0f && type != 0x06 && type != 0x07)
+	if (lma ? type != 0x0e && type != 0x0f : type != 0x0e && type != 0x0f && type != 0x06 && type != 0x07)
 		return fail(f, EXC_GP, gsel);
 	if (soft && ((hi >> 13) & 3) < cpl)
 		return fail(f, EXC_GP, gsel);
 	if (!(hi & 0x8000))
 		return fail(f, EXC_NP, gsel);
 	sel = lo >> 16;
-	gsz = type & 8 ? 4 : 2;
-	off = (lo & 0xffff) | (gsz == 4 ? hi & 0xffff0000 : 0);
-	if (!(sel & ~3u))
-		return fail(f, EXC_GP, !soft);
-	if (seg_desc_read(c, sel, &d, &v))
-		return fail(f, v, (sel & ~3u) + !soft);
-	if (!d.s || !(d.type & 8) || d.dpl > cpl)
-		return fail(f, EXC_GP, (sel & ~3u) + !soft);
-	if (!d.p)
-		return fail(f, EXC_NP, (sel & ~3u) + !soft);
-	if (!(d.type & 4) && d.dpl < cpl)
-		return unsupported(c, "interrupt to an inner privilege level (no TSS stack switch yet)");
-	sp = sp_get(c, ss);
-	seg_write(c, SEG_SS, (sp - gsz) & m, gsz, fl);
-	seg_write(c, SEG_SS, (sp - 2 * gsz) & m, gsz, c->s.seg[SEG_CS].sel);
-	seg_write(c, SEG_SS, (sp - 3 * gsz) & m, gsz, ret_ip);
-	sp -= 3 * gsz;
-	if (has_err) {
-		sp -= gsz;
-		seg_write(c, SEG_SS, sp & m, gsz, err);
+	gsz = lma ? 8 : type & 8 ? 4 : 2;
+	off = (lo & 0xffff) | (type & 8 ? hi & 0xffff0000 : 0);
+	if (lma) {
+		off |= (uint64_t)lin_read(c, gbase + 8, 4) << 32;
+		ist = hi & 7;
 	}
-	sp_put(c, ss, sp);
+	if (!(sel & ~3u))
+		return fail(f, EXC_GP, ext);
+	if (seg_desc_read(c, sel, &d, &v))
+		return fail(f, v, (sel & ~3u) + ext);
+	if (!d.s || !(d.type & 8) || d.dpl > cpl || (lma && (!d.l || d.db)))
+		return fail(f, EXC_GP, (sel & ~3u) + ext);
+	if (!d.p)
+		return fail(f, EXC_NP, (sel & ~3u) + ext);
+	ncpl = d.type & 4 ? cpl : d.dpl;
+	sw = ncpl < cpl || ist;
+	sp = c->s.gpr[RSP];
+	if (sw) {
+		if ((v = tss_stack(c, ncpl, ist, ext, &nss, &sp, f)))
+			return v;
+		if (!lma) {
+			ss = nss.db ? 4 : 2;
+			sp &= size_mask(ss);
+		}
+	}
+	if (lma) {
+		ss = 8;
+		sp &= ~15ull;	/* the 64-bit frame is 16-byte aligned */
+	}
+	/* the frame, top down: ss, sp (on a switch or in long mode), flags, cs, ip, error */
+	if (sw || lma) {
+		words[n++] = c->s.seg[SEG_SS].sel;
+		words[n++] = c->s.gpr[RSP];
+	}
+	words[n++] = fl;
+	words[n++] = c->s.seg[SEG_CS].sel;
+	words[n++] = ret_ip;
+	if (has_err)
+		words[n++] = err;
+	m = size_mask(ss);
+	for (int k = 0; k < n; k++) {
+		uint64_t a = (sp - (k + 1) * gsz) & m;
+
+		lin_write(c, lma ? a : (uint32_t)(nss.base + a), gsz, words[k]);
+	}
+	sp -= n * gsz;
+	if (sw || lma) {
+		c->s.seg[SEG_SS] = nss;
+		c->s.gpr[RSP] = ss == 2 ? (c->s.gpr[RSP] & ~0xffffull) | (sp & 0xffff) :
+				ss == 4 ? (uint32_t)sp : sp;
+	} else {
+		sp_put(c, ss, sp);
+	}
 	fl &= ~(uint64_t)(FL_TF | FL_NT | FL_RF | FL_VM);
 	if (!(type & 1))
 		fl &= ~(uint64_t)FL_IF;
 	flags_set(c, fl);
-	d.sel = (sel & ~3u) | cpl;
-	d.dpl = cpl;
+	d.sel = (sel & ~3u) | ncpl;
+	d.dpl = ncpl;
 	c->s.seg[SEG_CS] = d;
 	c->s.rip = off;
 	x86_mode_update(c);

@@ -19,12 +19,14 @@ H(h_test_rm_r); H(h_test_rm_i);
 H(h_inc); H(h_dec); H(h_not); H(h_neg);
 H(h_mul); H(h_imul1); H(h_div); H(h_idiv); H(h_imul_r_rm); H(h_imul_r_rm_i);
 H(h_cbw); H(h_cwd); H(h_xadd); H(h_cmpxchg); H(h_bswap);
+H(h_cmpxchg8b);		/* cmpxchg16b with REX.W */
 
 /* exec_shift.c: op = 0 rol 1 ror 2 rcl 3 rcr 4 shl 5 shr 6 sal 7 sar; imm = count or 0xff for cl */
 H(h_shift); H(h_shld); H(h_shrd);
 
 /* exec_bit.c */
 H(h_bt_r); H(h_bt_i); H(h_bsf); H(h_bsr); H(h_setcc); H(h_cmovcc);
+H(h_popcnt); H(h_tzcnt); H(h_lzcnt);
 H(h_lahf); H(h_sahf); H(h_clc); H(h_stc); H(h_cmc); H(h_cld); H(h_std); H(h_cli); H(h_sti);
 
 /* exec_mov.c */
@@ -47,7 +49,15 @@ H(h_int); H(h_int3); H(h_into); H(h_iret);
 /* exec_sys.c */
 H(h_in); H(h_out); H(h_hlt); H(h_lgdt); H(h_sgdt); H(h_smsw); H(h_lmsw); H(h_invlpg);
 H(h_mov_r_cr); H(h_mov_cr_r); H(h_clts); H(h_cpuid); H(h_rdtsc);
+H(h_mov_r_dr); H(h_mov_dr_r); H(h_rdtscp);
 H(h_ud); H(h_gp); H(h_unimpl);
+
+/* exec_priv.c: fast system calls, swapgs, LDT and task register, verr/verw */
+H(h_syscall); H(h_sysret); H(h_sysenter); H(h_sysexit); H(h_swapgs);
+H(h_sldt_str); H(h_lldt_ltr); H(h_verr_verw);
+
+/* msr.c */
+H(h_rdmsr); H(h_wrmsr);
 
 #undef H
 

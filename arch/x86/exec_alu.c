@@ -206,11 +206,19 @@ int h_mul(struct x86_cpu *c, const struct insn *i)
 		reg_put(c, RDX * 8, 2, p >> 16);
 		mul_flags(c, 2, p & 0xffff, (p >> 16) != 0);
 		break;
-	default:
+	case 4:
 		reg_put(c, RAX * 8, 4, p);
 		reg_put(c, RDX * 8, 4, p >> 32);
 		mul_flags(c, 4, (uint32_t)p, (p >> 32) != 0);
 		break;
+	default: {
+		unsigned __int128 q = (unsigned __int128)a * s;
+
+		c->s.gpr[RAX] = (uint64_t)q;
+		c->s.gpr[RDX] = (uint64_t)(q >> 64);
+		mul_flags(c, 8, (uint64_t)q, (q >> 64) != 0);
+		break;
+	}
 	}
 	return 0;
 }
@@ -229,21 +237,30 @@ int h_imul1(struct x86_cpu *c, const struct insn *i)
 		reg_put(c, RDX * 8, 2, p >> 16);
 		mul_flags(c, 2, p & 0xffff, p != (int16_t)p);
 		break;
-	default:
+	case 4:
 		reg_put(c, RAX * 8, 4, p);
 		reg_put(c, RDX * 8, 4, (uint64_t)p >> 32);
 		mul_flags(c, 4, (uint32_t)p, p != (int32_t)p);
 		break;
+	default: {
+		__int128 q = (__int128)a * s;
+
+		c->s.gpr[RAX] = (uint64_t)q;
+		c->s.gpr[RDX] = (uint64_t)((unsigned __int128)q >> 64);
+		mul_flags(c, 8, (uint64_t)q, q != (int64_t)q);
+		break;
+	}
 	}
 	return 0;
 }
 
 static int imul2(struct x86_cpu *c, const struct insn *i, uint64_t b)
 {
-	int64_t a = sx(rm_get(c, i, i->os), i->os), p = a * (int64_t)sx(b, i->os);
+	__int128 p = (__int128)(int64_t)sx(rm_get(c, i, i->os), i->os) * (int64_t)sx(b, i->os);
+	int64_t lo = (int64_t)p;
 
-	reg_put(c, i->roff, i->os, p);
-	mul_flags(c, i->os, p & size_mask(i->os), p != (int64_t)sx(p, i->os));
+	reg_put(c, i->roff, i->os, lo);
+	mul_flags(c, i->os, lo & size_mask(i->os), p != (int64_t)sx(lo, i->os));
 	return 0;
 }
 
@@ -257,11 +274,43 @@ int h_imul_r_rm_i(struct x86_cpu *c, const struct insn *i)
 	return imul2(c, i, i->imm);
 }
 
+static int div64(struct x86_cpu *c, uint64_t d)
+{
+	unsigned __int128 n = ((unsigned __int128)c->s.gpr[RDX] << 64) | c->s.gpr[RAX], q;
+
+	if (!d)
+		x86_fault(c, EXC_DE, 0, 0);
+	q = n / d;
+	if (q >> 64)
+		x86_fault(c, EXC_DE, 0, 0);
+	c->s.gpr[RDX] = (uint64_t)(n % d);
+	c->s.gpr[RAX] = (uint64_t)q;
+	return 0;
+}
+
+static int idiv64(struct x86_cpu *c, int64_t d)
+{
+	__int128 n = (__int128)(((unsigned __int128)c->s.gpr[RDX] << 64) | c->s.gpr[RAX]), q;
+
+	if (!d)
+		x86_fault(c, EXC_DE, 0, 0);
+	if (d == -1 && n == (__int128)((unsigned __int128)1 << 127))
+		x86_fault(c, EXC_DE, 0, 0);
+	q = n / d;
+	if (q != (int64_t)q)
+		x86_fault(c, EXC_DE, 0, 0);
+	c->s.gpr[RDX] = (uint64_t)(int64_t)(n % d);
+	c->s.gpr[RAX] = (uint64_t)(int64_t)q;
+	return 0;
+}
+
 int h_div(struct x86_cpu *c, const struct insn *i)
 {
 	uint64_t d = rm_get(c, i, i->os), n, q, r;
 	unsigned bits = i->os * 8;
 
+	if (i->os == 8)
+		return div64(c, d);
 	if (!d)
 		x86_fault(c, EXC_DE, 0, 0);
 	if (i->os == 1)
@@ -285,8 +334,12 @@ int h_idiv(struct x86_cpu *c, const struct insn *i)
 {
 	int64_t d = sx(rm_get(c, i, i->os), i->os), n, q, r;
 	unsigned bits = i->os * 8;
-	int64_t lo = -(1ll << (bits - 1)), hi = (1ll << (bits - 1)) - 1;
+	int64_t lo, hi;
 
+	if (i->os == 8)
+		return idiv64(c, d);
+	lo = -(1ll << (bits - 1));
+	hi = (1ll << (bits - 1)) - 1;
 	if (!d)
 		x86_fault(c, EXC_DE, 0, 0);
 	if (i->os == 1)
@@ -351,7 +404,34 @@ int h_cmpxchg(struct x86_cpu *c, const struct insn *i)
 
 int h_bswap(struct x86_cpu *c, const struct insn *i)
 {
+	uint64_t v = reg_get(c, i->roff, i->os);
+
 	/* the 16-bit form is undefined; CPUs produce zero */
-	reg_put(c, i->roff, i->os, i->os == 4 ? __builtin_bswap32(reg_get(c, i->roff, 4)) : 0);
+	reg_put(c, i->roff, i->os, i->os == 8 ? __builtin_bswap64(v) : i->os == 4 ? __builtin_bswap32(v) : 0);
+	return 0;
+}
+
+/* cmpxchg8b m64 / cmpxchg16b m128 (REX.W): edx:eax against memory, ecx:ebx
+ * stored on a match; ZF says which.  The 16-byte form needs alignment. */
+int h_cmpxchg8b(struct x86_cpu *c, const struct insn *i)
+{
+	unsigned h = i->os == 8 ? 8 : 4;
+	uint64_t ea = insn_ea(c, i), m = size_mask(h);
+	uint64_t lo = seg_read(c, i->seg, ea, h), hi = seg_read(c, i->seg, (ea + h) & size_mask(i->as), h);
+	uint32_t f = flags_get(c) & ~FL_ZF;
+
+	if (h == 8 && (seg_lin(c, i->seg, ea) & 15))
+		x86_fault(c, EXC_GP, 1, 0);
+	if (lo == (c->s.gpr[RAX] & m) && hi == (c->s.gpr[RDX] & m)) {
+		seg_write(c, i->seg, ea, h, c->s.gpr[RBX]);
+		seg_write(c, i->seg, (ea + h) & size_mask(i->as), h, c->s.gpr[RCX]);
+		f |= FL_ZF;
+	} else {
+		/* the CPU always writes: the old value back */
+		seg_write(c, i->seg, ea, h, lo);
+		reg_put(c, RAX * 8, h, lo);
+		reg_put(c, RDX * 8, h, hi);
+	}
+	flags_set_arith(c, f);
 	return 0;
 }

@@ -13,7 +13,7 @@ static int bit_op(struct x86_cpu *c, const struct insn *i, int64_t off)
 		v = reg_get(c, i->rmoff, i->os);
 	} else {
 		/* a register bit offset reaches anywhere from the operand, signed */
-		ea = (insn_ea(c, i) + (off >> (w == 16 ? 4 : 5)) * (int64_t)i->os) & size_mask(i->as);
+		ea = (insn_ea(c, i) + (off >> (w == 16 ? 4 : w == 32 ? 5 : 6)) * (int64_t)i->os) & size_mask(i->as);
 		bit = off & (w - 1);
 		v = seg_read(c, i->seg, ea, i->os);
 	}
@@ -36,7 +36,7 @@ static int bit_op(struct x86_cpu *c, const struct insn *i, int64_t off)
 int h_bt_r(struct x86_cpu *c, const struct insn *i)
 {
 	uint64_t r = reg_get(c, i->roff, i->os);
-	int64_t off = i->os == 2 ? (int16_t)r : (int32_t)r;
+	int64_t off = i->os == 2 ? (int16_t)r : i->os == 4 ? (int32_t)r : (int64_t)r;
 
 	return bit_op(c, i, off);
 }
@@ -72,6 +72,41 @@ int h_bsr(struct x86_cpu *c, const struct insn *i)
 	return bit_scan(c, i, 1);
 }
 
+/* popcnt, tzcnt, lzcnt: ZF = result zero (for the counts: source zero), CF
+ * (counts) = source zero; OF SF AF PF cleared. */
+int h_popcnt(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t s = rm_get(c, i, i->os);
+
+	reg_put(c, i->roff, i->os, __builtin_popcountll(s));
+	flags_set_arith(c, s ? 0 : FL_ZF);
+	return 0;
+}
+
+static int count_zeros(struct x86_cpu *c, const struct insn *i, int leading)
+{
+	uint64_t s = rm_get(c, i, i->os);
+	unsigned w = i->os * 8, n;
+
+	if (!s)
+		n = w;
+	else
+		n = leading ? (unsigned)__builtin_clzll(s) - (64 - w) : (unsigned)__builtin_ctzll(s);
+	reg_put(c, i->roff, i->os, n);
+	flags_set_arith(c, (flags_get(c) & ~(uint64_t)(FL_ZF | FL_CF)) | (n == w ? FL_CF : 0) | (n == 0 ? FL_ZF : 0));
+	return 0;
+}
+
+int h_tzcnt(struct x86_cpu *c, const struct insn *i)
+{
+	return count_zeros(c, i, 0);
+}
+
+int h_lzcnt(struct x86_cpu *c, const struct insn *i)
+{
+	return count_zeros(c, i, 1);
+}
+
 int h_setcc(struct x86_cpu *c, const struct insn *i)
 {
 	rm_put(c, i, 1, flags_cond(c, i->op));
@@ -84,6 +119,8 @@ int h_cmovcc(struct x86_cpu *c, const struct insn *i)
 
 	if (flags_cond(c, i->op))
 		reg_put(c, i->roff, i->os, s);
+	else if (i->os == 4)	/* a 32-bit destination is written (zero-extended) anyway */
+		reg_put(c, i->roff, 4, reg_get(c, i->roff, 4));
 	return 0;
 }
 

@@ -3,7 +3,7 @@
 
 static inline uint64_t ipmask(const struct insn *i, uint64_t ip)
 {
-	return ip & size_mask(i->os == 2 ? 2 : 4);
+	return ip & size_mask(i->os);
 }
 
 int h_jcc(struct x86_cpu *c, const struct insn *i)
@@ -65,14 +65,46 @@ static void far_to(struct x86_cpu *c, const struct insn *i, uint16_t sel, uint64
 	x86_mode_update(c);
 }
 
+/*
+ * The stack of an outer ring after iret or a far return to it: SS:rSP from
+ * the frame (a null SS is fine in 64-bit mode outside ring 3), and data
+ * segments the outer ring may not use become null.
+ */
+static void outer_stack(struct x86_cpu *c, uint16_t ss, uint64_t sp, unsigned os)
+{
+	if (!(ss & ~3u) && (c->mode & MODE_LONG) && c->cpl != 3)
+		c->s.seg[SEG_SS] = (struct x86_seg){ .sel = ss, .dpl = c->cpl };
+	else
+		seg_load(c, SEG_SS, ss);
+	if (c->mode & MODE_LONG)
+		c->s.gpr[RSP] = sp;
+	else
+		sp_put(c, c->s.seg[SEG_SS].db ? 4 : 2, sp & size_mask(os));
+	for (unsigned s = SEG_ES; s <= SEG_GS; s++) {
+		struct x86_seg *d = &c->s.seg[s];
+
+		if (s == SEG_CS || s == SEG_SS || !d->p)
+			continue;
+		if ((!(d->type & 8) || !(d->type & 4)) && d->dpl < c->cpl)
+			*d = (struct x86_seg){ .sel = 0 };
+	}
+	x86_mode_update(c);
+}
+
 int h_retf(struct x86_cpu *c, const struct insn *i)
 {
 	uint64_t sp = sp_get(c, i->ss), m = size_mask(i->ss);
 	uint64_t ip = seg_read(c, SEG_SS, sp, i->os);
 	uint16_t cs = seg_read(c, SEG_SS, (sp + i->os) & m, 2);
 
-	if ((c->s.cr0 & CR0_PE) && (cs & 3) > c->cpl)
-		x86_internal(c, "far return to an outer privilege level");
+	if ((c->mode & MODE_PE) && (cs & 3) > c->cpl) {
+		uint64_t nsp = seg_read(c, SEG_SS, (sp + 2 * i->os + i->imm) & m, i->os);
+		uint16_t nss = seg_read(c, SEG_SS, (sp + 3 * i->os + i->imm) & m, 2);
+
+		far_to(c, i, cs, ip, 1);
+		outer_stack(c, nss, nsp + i->imm, i->os);
+		return 1;
+	}
 	far_to(c, i, cs, ip, 1);
 	sp_put(c, i->ss, sp + 2 * i->os + i->imm);
 	return 1;
@@ -186,18 +218,18 @@ int h_iret(struct x86_cpu *c, const struct insn *i)
 		flags_set(c, x86_flags_merge(c, old, fl, os));
 		sp_put(c, i->ss, sp + 3 * os);
 	} else if (old & FL_NT) {
+		if (c->mode & MODE_LMA)
+			x86_fault(c, EXC_GP, 1, 0);
 		x86_internal(c, "iret to a nested task");
-	} else if ((cs & 3) > c->cpl) {
-		/* back to an outer ring: the stack comes from the frame too */
+	} else if ((c->mode & MODE_LONG) || (cs & 3) > c->cpl) {
+		/* 64-bit iret always pops SS:RSP; otherwise only back to an outer ring */
 		uint64_t nsp = seg_read(c, SEG_SS, (sp + 3 * os) & m, os);
 		uint16_t nss = seg_read(c, SEG_SS, (sp + 4 * os) & m, 2);
 		uint64_t nf = x86_flags_merge(c, old, fl, os);
 
 		far_to(c, i, cs, ip, 1);
-		seg_load(c, SEG_SS, nss);
-		c->s.gpr[RSP] = os == 2 ? (c->s.gpr[RSP] & ~0xffffull) | (nsp & 0xffff) : (uint32_t)nsp;
+		outer_stack(c, nss, nsp, os);
 		flags_set(c, nf);
-		x86_mode_update(c);
 	} else {
 		far_to(c, i, cs, ip, 1);
 		flags_set(c, x86_flags_merge(c, old, fl, os));

@@ -60,7 +60,8 @@ int h_movsx(struct x86_cpu *c, const struct insn *i)
 {
 	uint64_t v = i->mod == 3 ? reg_get(c, i->rmoff, i->op) : seg_read(c, i->seg, insn_ea(c, i), i->op);
 
-	reg_put(c, i->roff, i->os, i->op == 1 ? (uint64_t)(int8_t)v : (uint64_t)(int16_t)v);
+	reg_put(c, i->roff, i->os, i->op == 1 ? (uint64_t)(int8_t)v : i->op == 2 ? (uint64_t)(int16_t)v :
+				   (uint64_t)(int32_t)v);
 	return 0;
 }
 

@@ -8,7 +8,7 @@ enum { ROL, ROR, RCL, RCR, SHL, SHR, SAL, SAR };
 
 static unsigned count_of(struct x86_cpu *c, const struct insn *i)
 {
-	return (i->imm == 0xff ? c->s.gpr[RCX] : i->imm) & 0x1f;
+	return (i->imm == 0xff ? c->s.gpr[RCX] : i->imm) & (i->os == 8 ? 0x3f : 0x1f);
 }
 
 int h_shift(struct x86_cpu *c, const struct insn *i)
@@ -114,7 +114,10 @@ static int double_shift(struct x86_cpu *c, const struct insn *i, int left)
 	/* a:b:a covers both directions; counts above the width (16-bit forms
 	 * only) are undefined, and this is what CPUs produce for them */
 	cat = ((unsigned __int128)a << (2 * w)) | ((unsigned __int128)b << w) | a;
-	if (left) {
+	if (w == 64) {		/* a:b does not fit three times; the count is below 64 */
+		r = left ? (a << n) | (b >> (64 - n)) : (a >> n) | (b << (64 - n));
+		cf = left ? (a >> (64 - n)) & 1 : (a >> (n - 1)) & 1;
+	} else if (left) {
 		r = (uint64_t)(cat >> (2 * w - n)) & m;
 		cf = (uint64_t)(cat >> (3 * w - n)) & 1;
 	} else {

@@ -19,8 +19,10 @@ static inline void adv(struct x86_cpu *c, unsigned r, unsigned as, int64_t d)
 
 	if (as == 2)
 		c->s.gpr[r] = (c->s.gpr[r] & ~0xffffull) | (v & 0xffff);
-	else
+	else if (as == 4)
 		c->s.gpr[r] = (uint32_t)v;
+	else
+		c->s.gpr[r] = v;
 }
 
 static inline int64_t step_of(struct x86_cpu *c, unsigned size)

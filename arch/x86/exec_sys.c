@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "exec.h"
+#include "mmu.h"
 #include "platform.h"
 #include "vmm/vm.h"
 
@@ -112,18 +113,42 @@ int h_smsw(struct x86_cpu *c, const struct insn *i)
 	return 0;
 }
 
+/*
+ * Turning paging on with EFER.LME set activates long mode (EFER.LMA); the
+ * code segment's L bit then selects 64-bit or compatibility mode.
+ * Translation itself is the memory path's: until the shadow page engine
+ * takes over, only long-mode entry may set PG, and the guest must
+ * identity-map what it uses.
+ */
 static void cr0_write(struct x86_cpu *c, uint64_t v)
 {
-	v = (uint32_t)v | CR0_ET;
+	uint64_t old = c->s.cr0;
+
+	if (v >> 32)
+		x86_fault(c, EXC_GP, 1, 0);
+	v |= CR0_ET;
 	if ((v & CR0_PG) && !(v & CR0_PE))
 		x86_fault(c, EXC_GP, 1, 0);
 	if ((v & CR0_NW) && !(v & CR0_CD))
 		x86_fault(c, EXC_GP, 1, 0);
-	if (v & CR0_PG)
-		x86_internal(c, "paging is not implemented yet");
+	if ((v & CR0_PG) && !(old & CR0_PG) && (c->s.efer & EFER_LME)) {
+		if (!(c->s.cr4 & CR4_PAE) || c->s.seg[SEG_CS].l)
+			x86_fault(c, EXC_GP, 1, 0);
+		c->s.efer |= EFER_LMA;
+	}
+	if (!(v & CR0_PG) && (old & CR0_PG)) {
+		if (c->mode & MODE_LONG)	/* leaving long mode starts in compatibility mode */
+			x86_fault(c, EXC_GP, 1, 0);
+		c->s.efer &= ~(uint64_t)EFER_LMA;
+	}
+	if (mmu_pae_bad(c, v, c->s.cr4))
+		x86_fault(c, EXC_GP, 1, 0);
 	c->s.cr0 = v;
 	x86_mode_update(c);
-	tlb_flush(c);
+	if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE))
+		mmu_reset_context(c);
+	else
+		tlb_flush(c);
 }
 
 /* lmsw sets PE but never clears it. */
@@ -148,13 +173,13 @@ int h_clts(struct x86_cpu *c, const struct insn *i)
 int h_invlpg(struct x86_cpu *c, const struct insn *i)
 {
 	need_ring0(c);
-	tlb_flush(c);
+	mmu_invlpg(c, seg_lin(c, i->seg, insn_ea(c, i)));
 	c->s.rip = i->next;
 	return 1;
 }
 
-/* CR4 bits this CPU accepts: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT. */
-#define CR4_KNOWN 0x7ffull
+/* CR4 bits this CPU accepts: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT SMEP SMAP. */
+#define CR4_KNOWN (0x7ffull | CR4_SMEP | CR4_SMAP)
 
 int h_mov_r_cr(struct x86_cpu *c, const struct insn *i)
 {
@@ -169,13 +194,13 @@ int h_mov_r_cr(struct x86_cpu *c, const struct insn *i)
 	case 8: v = c->s.cr8; break;
 	default: x86_fault(c, EXC_UD, 0, 0);
 	}
-	reg_put(c, i->rmoff, 4, v);
+	reg_put(c, i->rmoff, i->os, v);
 	return 0;
 }
 
 int h_mov_cr_r(struct x86_cpu *c, const struct insn *i)
 {
-	uint64_t v = reg_get(c, i->rmoff, 4);
+	uint64_t v = reg_get(c, i->rmoff, i->os);
 
 	need_ring0(c);
 	switch (i->reg) {
@@ -186,14 +211,19 @@ int h_mov_cr_r(struct x86_cpu *c, const struct insn *i)
 		c->s.cr2 = v;
 		break;
 	case 3:
-		c->s.cr3 = v;
-		tlb_flush(c);
+		if ((c->mode & MODE_LMA) ? v >> 52 : v >> 32)
+			x86_fault(c, EXC_GP, 1, 0);
+		mmu_cr3_write(c, v);
 		break;
 	case 4:
 		if (v & ~CR4_KNOWN)
 			x86_fault(c, EXC_GP, 1, 0);
+		if ((c->mode & MODE_LMA) && !(v & CR4_PAE))
+			x86_fault(c, EXC_GP, 1, 0);
+		if (mmu_pae_bad(c, c->s.cr0, v))
+			x86_fault(c, EXC_GP, 1, 0);
 		c->s.cr4 = v;
-		tlb_flush(c);
+		mmu_reset_context(c);
 		break;
 	case 8:
 		if (v > 15)
@@ -212,7 +242,8 @@ int h_cpuid(struct x86_cpu *c, const struct insn *i)
 	uint32_t r[4];
 
 	(void)i;
-	x86_cpuid(c->v->id, c->s.gpr[RAX], c->s.gpr[RCX], r);
+	c->ran = 1;	/* the model is fixed once the guest has seen it */
+	x86_cpuid_vcpu(c, c->s.gpr[RAX], c->s.gpr[RCX], r);
 	c->s.gpr[RAX] = r[0];
 	c->s.gpr[RBX] = r[1];
 	c->s.gpr[RCX] = r[2];
@@ -220,20 +251,63 @@ int h_cpuid(struct x86_cpu *c, const struct insn *i)
 	return 0;
 }
 
-/* The TSC counts nanoseconds since the vcpu was reset: a 1 GHz clock. */
+/* The TSC counts nanoseconds since the vcpu was reset: a 1 GHz clock (msr.c). */
 int h_rdtsc(struct x86_cpu *c, const struct insn *i)
 {
-	struct timespec ts;
 	uint64_t t;
 
 	(void)i;
-	if ((c->s.cr4 & 4) && c->cpl)	/* CR4.TSD */
+	if ((c->s.cr4 & CR4_TSD) && c->cpl)
 		x86_fault(c, EXC_GP, 1, 0);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t = ts.tv_sec * 1000000000ull + ts.tv_nsec - c->tsc_base;
+	t = x86_tsc(c);
 	c->s.gpr[RAX] = (uint32_t)t;
 	c->s.gpr[RDX] = t >> 32;
 	return 0;
+}
+
+/* rdtsc plus TSC_AUX in ecx. */
+int h_rdtscp(struct x86_cpu *c, const struct insn *i)
+{
+	h_rdtsc(c, i);
+	c->s.gpr[RCX] = (uint32_t)c->s.tsc_aux;
+	return 0;
+}
+
+/* DR4/DR5 are DR6/DR7 unless CR4.DE makes them undefined. */
+static uint64_t *dr_of(struct x86_cpu *c, unsigned n)
+{
+	if ((n == 4 || n == 5) && (c->s.cr4 & CR4_DE))
+		x86_fault(c, EXC_UD, 0, 0);
+	if (n > 7)
+		x86_fault(c, EXC_UD, 0, 0);
+	return n < 4 ? &c->s.dr[n] : (n & 1) ? &c->s.dr7 : &c->s.dr6;
+}
+
+int h_mov_r_dr(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t *d;
+
+	need_ring0(c);
+	d = dr_of(c, i->reg);
+	reg_put(c, i->rmoff, i->os, *d);
+	return 0;
+}
+
+/* DR6 and DR7 keep their fixed bits; the upper halves are reserved (#GP). */
+int h_mov_dr_r(struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t v = reg_get(c, i->rmoff, i->os), *d;
+
+	need_ring0(c);
+	d = dr_of(c, i->reg);
+	if (d == &c->s.dr6 || d == &c->s.dr7) {
+		if (v >> 32)
+			x86_fault(c, EXC_GP, 1, 0);
+		v = d == &c->s.dr6 ? (v & 0xe00f) | 0xffff0ff0 : (v & 0xffff2bff) | 0x400;
+	}
+	*d = v;
+	c->s.rip = i->next;
+	return 1;
 }
 
 int h_ud(struct x86_cpu *c, const struct insn *i)

@@ -1,9 +1,10 @@
 /*
- * The memory path: a per-vcpu soft TLB in front of the memslots.  A hit is
- * a compare and a host access (cpu.h); everything else comes here.  Paging
- * is off in this slice: physical = linear.
+ * The memory path: a per-vcpu soft TLB in front of the shadow page tables
+ * (mmu.c).  A hit is a compare and a host access (cpu.h); everything else
+ * comes here, is translated by the shadow tables, and refills the soft TLB.
  */
 #include "cpu.h"
+#include "mmu.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -12,6 +13,8 @@ void tlb_flush(struct x86_cpu *c)
 	for (int k = 0; k < TLB_KINDS; k++)
 		for (unsigned i = 0; i < TLB_SIZE; i++)
 			c->tlb[k][i].tag = TLB_INVALID;
+	/* the jump cache maps eip to blocks without translating again */
+	memset(c->jc, 0, sizeof(c->jc));
 }
 
 void tlb_drop_write_pa(struct x86_cpu *c, uint64_t pa_page)
@@ -31,10 +34,15 @@ void tlb_drop_write_slot(struct x86_cpu *c, const struct memslot *s)
 	}
 }
 
-static uint64_t translate(struct x86_cpu *c, uint64_t lin)
+static unsigned access_fetch(const struct x86_cpu *c)
 {
-	(void)c;
-	return lin;
+	return c->cpl == 3 ? PFERR_ID | PFERR_U : PFERR_ID;
+}
+
+/* Linear addresses are 32 bits outside long mode. */
+static uint64_t lin_of(const struct x86_cpu *c, uint64_t lin)
+{
+	return c->mode & MODE_LMA ? lin : (uint32_t)lin;
 }
 
 static struct memslot *slot_of(struct x86_cpu *c, uint64_t pa)
@@ -66,20 +74,23 @@ static void tlb_install(struct x86_cpu *c, int kind, uint64_t lin, uint64_t pa, 
 /* One access inside one page. */
 static int read_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
 {
-	uint64_t pa = translate(c, lin);
+	int cache, pt;
+	uint64_t pa = mmu_translate(c, lin, TLB_READ, &cache, &pt);
 	struct memslot *s = slot_of(c, pa);
 	uint8_t *h = s ? memslot_hva(s, pa, size) : NULL;
 
 	if (!h)
 		return vcpu_io(c->v, 1, pa, size, 0, val);
 	*val = host_load(h, size);
-	tlb_install(c, TLB_READ, lin, pa, s);
+	if (cache)
+		tlb_install(c, TLB_READ, lin, pa, s);
 	return ACC_OK;
 }
 
 static int write_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
 {
-	uint64_t pa = translate(c, lin);
+	int cache, pt;
+	uint64_t pa = mmu_translate(c, lin, TLB_WRITE, &cache, &pt);
 	struct memslot *s = slot_of(c, pa);
 	uint8_t *h = s && !(s->flags & MEMSLOT_READONLY) ? memslot_hva(s, pa, size) : NULL;
 	struct cpage *cp;
@@ -91,8 +102,10 @@ static int write_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t v
 	if (cp)
 		blocks_page_written(c, pa >> PAGE_SHIFT, pa & ~PAGE_MASK, size);
 	host_store(h, size, val);
+	if (pt)		/* a guest page table: the emulated write updates its shadows */
+		mmu_pt_written(c, pa >> PAGE_SHIFT, pa & ~PAGE_MASK, size);
 	/* a page that still holds code keeps taking this path */
-	if (!cp || !cpage_find(c, pa >> PAGE_SHIFT))
+	else if (cache && (!cp || !cpage_find(c, pa >> PAGE_SHIFT)))
 		tlb_install(c, TLB_WRITE, lin, pa, s);
 	return ACC_OK;
 }
@@ -104,6 +117,14 @@ static unsigned first_part(uint64_t lin, unsigned size)
 	return size <= room ? size : room;
 }
 
+/* Both pages of a page-crossing access translate, or it faults before any byte moves. */
+static void check_second_page(struct x86_cpu *c, uint64_t lin, unsigned size, int kind)
+{
+	int cache, pt;
+
+	mmu_translate(c, lin_of(c, lin + size - 1), kind, &cache, &pt);
+}
+
 /*
  * A page-crossing access is split by bytes: each byte may live in a
  * different slot, or be MMIO, and a device sees byte accesses then.
@@ -113,11 +134,12 @@ int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
 	uint64_t v = 0, b;
 	int r;
 
-	lin = (uint32_t)lin;
+	lin = lin_of(c, lin);
 	if (first_part(lin, size) == size)
 		return read_page(c, lin, size, val);
+	check_second_page(c, lin, size, TLB_READ);
 	for (unsigned k = 0; k < size; k++) {
-		r = read_page(c, (uint32_t)(lin + k), 1, &b);
+		r = read_page(c, lin_of(c, lin + k), 1, &b);
 		if (r)
 			return r;
 		v |= (b & 0xff) << (8 * k);
@@ -130,11 +152,13 @@ int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
 {
 	int r;
 
-	lin = (uint32_t)lin;
+	lin = lin_of(c, lin);
 	if (first_part(lin, size) == size)
 		return write_page(c, lin, size, val);
+	check_second_page(c, lin, 1, TLB_WRITE);	/* the first page, too, before any byte */
+	check_second_page(c, lin, size, TLB_WRITE);
 	for (unsigned k = 0; k < size; k++) {
-		r = write_page(c, (uint32_t)(lin + k), 1, (val >> (8 * k)) & 0xff);
+		r = write_page(c, lin_of(c, lin + k), 1, (val >> (8 * k)) & 0xff);
 		if (r)
 			return r;
 	}
@@ -143,13 +167,15 @@ int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
 
 const uint8_t *mem_fetch_ptr(struct x86_cpu *c, uint64_t lin, uint64_t *pa_out)
 {
-	struct tlbe *e = &c->tlb[TLB_FETCH][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
+	struct tlbe *e;
 	uint64_t pa;
 	struct memslot *s;
+	int cache, pt;
 
-	lin = (uint32_t)lin;
+	lin = lin_of(c, lin);
+	e = &c->tlb[TLB_FETCH][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
 	if (e->tag != (lin & PAGE_MASK)) {
-		pa = translate(c, lin);
+		pa = mmu_translate(c, lin, TLB_FETCH, &cache, &pt);
 		s = slot_of(c, pa);
 		if (!s)
 			return NULL;
@@ -159,4 +185,21 @@ const uint8_t *mem_fetch_ptr(struct x86_cpu *c, uint64_t lin, uint64_t *pa_out)
 	}
 	*pa_out = e->pa | (lin & ~PAGE_MASK);
 	return (const uint8_t *)(uintptr_t)(lin + e->delta);
+}
+
+/*
+ * The bytes of an instruction that continues on the next page, when the
+ * decoder may look: a page that does not translate gives NULL here, and
+ * the #PF only if the instruction really needs it (mem_fetch_ptr).
+ */
+const uint8_t *mem_fetch_ptr_nofault(struct x86_cpu *c, uint64_t lin, uint64_t *pa_out)
+{
+	struct translate_result t;
+
+	if (mmu_paging(c)) {
+		mmu_translate_probe(c, lin_of(c, lin), access_fetch(c), &t);
+		if (t.status != WALK_OK)
+			return NULL;
+	}
+	return mem_fetch_ptr(c, lin, pa_out);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "mmu.h"
 #include "vmm/text.h"
 #include "vmm/vm.h"
 
@@ -368,7 +369,7 @@ static void entry_state(struct vcpu *v, uint64_t entry, uint64_t info)
 	c->s.rip = entry;
 	c->s.rflags = 2;
 	x86_mode_update(c);
-	tlb_flush(c);
+	mmu_reset_context(c);
 }
 
 int multiboot_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whylen)

@@ -1,13 +1,15 @@
 /*
- * The x86 state files as data: regs, sregs and events are tables over one
- * struct x86_state.  get() materialises the lazy flags; set() checks the
- * whole state and then applies it in one go.
+ * The x86 state files as data: regs, sregs, events, debugregs and msrs are
+ * tables over one struct x86_state.  get() materialises the lazy flags and
+ * the TSC; set() checks the whole state and then applies it in one go.
+ * The cpuid file is a table of leaves (cpuid.c has the model).
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "cpu.h"
+#include "mmu.h"
 
 #define S struct x86_state
 #define D REG_DEC
@@ -49,6 +51,22 @@ static const struct reg_desc events_fields[] = {
 	REG(S, ev.nmi_masked, "nmi.masked", D), REG(S, ev.sipi_vector, "sipi_vector", 0),
 };
 
+static const struct reg_desc debugregs_fields[] = {
+	REG(S, dr[0], "db0", 0), REG(S, dr[1], "db1", 0), REG(S, dr[2], "db2", 0),
+	REG(S, dr[3], "db3", 0), REG(S, dr6, "dr6", 0), REG(S, dr7, "dr7", 0),
+};
+
+/* The MSRs by their names; efer, apic_base and the fs/gs bases are also in sregs. */
+static const struct reg_desc msrs_fields[] = {
+	REG(S, tsc, "tsc", 0), REG(S, apic_base, "apic_base", 0),
+	REG(S, sysenter_cs, "sysenter_cs", 0), REG(S, sysenter_esp, "sysenter_esp", 0),
+	REG(S, sysenter_eip, "sysenter_eip", 0), REG(S, misc_enable, "misc_enable", 0),
+	REG(S, pat, "pat", 0), REG(S, efer, "efer", 0), REG(S, star, "star", 0),
+	REG(S, lstar, "lstar", 0), REG(S, cstar, "cstar", 0), REG(S, fmask, "fmask", 0),
+	REG(S, seg[SEG_FS].base, "fs_base", 0), REG(S, seg[SEG_GS].base, "gs_base", 0),
+	REG(S, kernel_gs_base, "kernel_gs_base", 0), REG(S, tsc_aux, "tsc_aux", 0),
+};
+
 static void state_get(struct vcpu *v, void *out)
 {
 	struct x86_cpu *c = x86_of(v);
@@ -57,14 +75,18 @@ static void state_get(struct vcpu *v, void *out)
 	*st = c->s;
 	st->rflags = flags_get(c);
 	st->ev.int_shadow = c->shadow;
+	st->tsc = x86_tsc(c);
 }
 
 #define RFLAGS_OK (FL_WRITABLE | 2 | FL_VM | (1u << 19) | (1u << 20))
 #define CR0_OK 0xe005003fu
-#define CR4_OK 0x7ffu
-#define EFER_SCE 1u
-#define EFER_NXE (1u << 11)
+#define CR4_OK (0x7ffu | CR4_SMEP | CR4_SMAP)
 #define APIC_BASE_FLAGS 0xd00u	/* BSP, x2APIC enable, global enable */
+
+static int canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
 
 static int __attribute__((format(printf, 4, 5))) bad(char *why, size_t whylen, int err, const char *fmt, ...)
 {
@@ -88,7 +110,11 @@ static int check_seg(const struct x86_seg *s, const char *name, int long_mode, c
 		return bad(why, whylen, -ERANGE, "%s.base=0x%llx: outside long mode bases are 32 bits", name,
 			   (unsigned long long)s->base);
 	if (s->l && !long_mode)
-		return bad(why, whylen, -EINVAL, "%s.l=1: 64-bit code segments need long mode (not implemented yet)", name);
+		return bad(why, whylen, -EINVAL, "%s.l=1: 64-bit code segments need long mode (efer.lma=1)", name);
+	if (s->l && s->db)
+		return bad(why, whylen, -EINVAL, "%s: l=1 and db=1 together are reserved", name);
+	if (long_mode && !canonical(s->base))
+		return bad(why, whylen, -EINVAL, "%s.base=0x%llx is not canonical", name, (unsigned long long)s->base);
 	return 0;
 }
 
@@ -96,18 +122,22 @@ static int state_check(const struct x86_state *st, char *why, size_t whylen)
 {
 	static const char *const names[SEG_NR] = { "es", "cs", "ss", "ds", "fs", "gs", "ldt", "tr" };
 	const struct x86_events *e = &st->ev;
-	int r;
+	int r, lm = !!(st->efer & EFER_LMA);
+	const uint64_t *canon[] = { &st->lstar, &st->cstar, &st->kernel_gs_base, &st->sysenter_esp,
+				    &st->sysenter_eip };
 
-	if (st->rip > 0xffffffffull)
+	if (!lm && st->rip > 0xffffffffull)
 		return bad(why, whylen, -ERANGE, "rip=0x%llx: outside long mode rip is 32 bits", (unsigned long long)st->rip);
+	if (!canonical(st->rip))
+		return bad(why, whylen, -EINVAL, "rip=0x%llx is not canonical", (unsigned long long)st->rip);
 	if (st->rflags & ~(uint64_t)RFLAGS_OK)
 		return bad(why, whylen, -EINVAL, "rflags=0x%llx sets reserved bits", (unsigned long long)st->rflags);
 	if (st->rflags & FL_VM)
 		return bad(why, whylen, -EINVAL, "rflags=0x%llx: virtual-8086 mode is not implemented", (unsigned long long)st->rflags);
 	for (int s = 0; s < SEG_NR; s++)
-		if ((r = check_seg(&st->seg[s], names[s], 0, why, whylen)))
+		if ((r = check_seg(&st->seg[s], names[s], lm, why, whylen)))
 			return r;
-	if (st->gdt.base > 0xffffffffull || st->idt.base > 0xffffffffull)
+	if (!lm && (st->gdt.base > 0xffffffffull || st->idt.base > 0xffffffffull))
 		return bad(why, whylen, -ERANGE, "gdt.base/idt.base: outside long mode table bases are 32 bits");
 	if (st->cr0 & ~(uint64_t)CR0_OK)
 		return bad(why, whylen, -EINVAL, "cr0=0x%llx sets reserved bits", (unsigned long long)st->cr0);
@@ -115,16 +145,23 @@ static int state_check(const struct x86_state *st, char *why, size_t whylen)
 		return bad(why, whylen, -EINVAL, "cr0=0x%llx: PG needs PE", (unsigned long long)st->cr0);
 	if ((st->cr0 & CR0_NW) && !(st->cr0 & CR0_CD))
 		return bad(why, whylen, -EINVAL, "cr0=0x%llx: NW needs CD", (unsigned long long)st->cr0);
-	if (st->cr0 & CR0_PG)
-		return bad(why, whylen, -EINVAL, "cr0=0x%llx: paging is not implemented yet", (unsigned long long)st->cr0);
-	if (st->cr3 > 0xffffffffull)
+	if (lm && (!(st->cr0 & CR0_PG) || !(st->efer & EFER_LME) || !(st->cr4 & CR4_PAE)))
+		return bad(why, whylen, -EINVAL, "efer.lma=1 needs cr0.pg, efer.lme and cr4.pae");
+	if (!lm && st->cr3 > 0xffffffffull)
 		return bad(why, whylen, -ERANGE, "cr3=0x%llx: outside long mode cr3 is 32 bits", (unsigned long long)st->cr3);
 	if (st->cr4 & ~(uint64_t)CR4_OK)
 		return bad(why, whylen, -EINVAL, "cr4=0x%llx sets bits this CPU does not have", (unsigned long long)st->cr4);
 	if (st->cr8 > 15)
 		return bad(why, whylen, -ERANGE, "cr8=%llu: the task priority is 0-15", (unsigned long long)st->cr8);
-	if (st->efer & ~(uint64_t)(EFER_SCE | EFER_NXE))
-		return bad(why, whylen, -EINVAL, "efer=0x%llx: only SCE and NXE are accepted (long mode is not implemented yet)", (unsigned long long)st->efer);
+	if (st->efer & ~(uint64_t)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+		return bad(why, whylen, -EINVAL, "efer=0x%llx: only SCE, LME, LMA and NXE exist", (unsigned long long)st->efer);
+	for (unsigned k = 0; k < sizeof(canon) / sizeof(canon[0]); k++)
+		if (!canonical(*canon[k]))
+			return bad(why, whylen, -EINVAL, "msrs: 0x%llx is not a canonical address", (unsigned long long)*canon[k]);
+	if (st->dr6 >> 32 || st->dr7 >> 32)
+		return bad(why, whylen, -EINVAL, "dr6/dr7: the upper 32 bits are reserved");
+	if (st->tsc_aux >> 32)
+		return bad(why, whylen, -ERANGE, "tsc_aux is 32 bits");
 	if ((st->apic_base & 0xfff & ~APIC_BASE_FLAGS) || st->apic_base > 0xffffffffffull)
 		return bad(why, whylen, -EINVAL, "apic_base=0x%llx: a page address plus the BSP/x2APIC/enable bits", (unsigned long long)st->apic_base);
 	if (e->exc_injected > 1 || e->exc_has_error > 1 || e->int_injected > 1 || e->int_soft > 1 ||
@@ -154,8 +191,7 @@ static int state_set(struct vcpu *v, const void *in, const uint64_t *written, ch
 	x86_mode_update(c);
 	if (sys_changed) {
 		/* blocks are keyed by mode and cs base and stay valid; translations do not */
-		tlb_flush(c);
-		memset(c->jc, 0, sizeof(c->jc));
+		mmu_reset_context(c);
 	}
 	return 0;
 }
@@ -163,8 +199,24 @@ static int state_set(struct vcpu *v, const void *in, const uint64_t *written, ch
 #define STATE_FILE(n, f) { .file = n, .fields = f, .nfields = sizeof(f) / sizeof(f[0]), \
 			   .size = sizeof(struct x86_state), .get = state_get, .set = state_set }
 
+/* The TSC is field 0 of msrs: written, it restarts the clock from the new value. */
+static int msrs_set(struct vcpu *v, const void *in, const uint64_t *written, char *why, size_t whylen)
+{
+	const struct x86_state *st = in;
+	int r = state_set(v, in, written, why, whylen);
+
+	if (!r && (written[0] & 1))
+		x86_tsc_set(x86_of(v), st->tsc);
+	return r;
+}
+
 static const struct state_desc regs_file = STATE_FILE("regs", regs_fields);
 static const struct state_desc sregs_file = STATE_FILE("sregs", sregs_fields);
 static const struct state_desc events_file = STATE_FILE("events", events_fields);
+static const struct state_desc debugregs_file = STATE_FILE("debugregs", debugregs_fields);
+static const struct state_desc msrs_file = { .file = "msrs", .fields = msrs_fields,
+	.nfields = sizeof(msrs_fields) / sizeof(msrs_fields[0]), .size = sizeof(struct x86_state),
+	.get = state_get, .set = msrs_set };
 
-const struct state_desc *const x86_state_files[] = { &regs_file, &sregs_file, &events_file, NULL };
+const struct state_desc *const x86_state_files[] = { &regs_file, &sregs_file, &events_file,
+						     &debugregs_file, &msrs_file, NULL };

@@ -114,6 +114,7 @@ enum run_result x86_run(struct vcpu *v, uint64_t budget)
 	int r;
 
 	c->done = 0;
+	c->ran = 1;
 	c->cur = c->first = NULL;
 	switch (setjmp(c->jb)) {
 	case 0:

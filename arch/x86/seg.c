@@ -138,3 +138,44 @@ void seg_load(struct x86_cpu *c, unsigned seg, uint16_t sel)
 	if (seg == SEG_SS)
 		x86_mode_update(c);
 }
+
+/*
+ * lldt and ltr: a system descriptor from the GDT (16 bytes in long mode,
+ * where the base has 64 bits).  ltr marks the TSS busy in the GDT.
+ */
+void seg_load_system(struct x86_cpu *c, unsigned seg, uint16_t sel)
+{
+	uint64_t addr = c->s.gdt.base + (sel & ~7u);
+	unsigned dsz = c->mode & MODE_LMA ? 16 : 8;
+	struct x86_seg d;
+	int vec, ok;
+
+	if (!(sel & ~3u)) {
+		if (seg == SEG_TR)
+			load_fault(c, EXC_GP, 0);
+		c->s.seg[SEG_LDT] = (struct x86_seg){ .sel = sel };
+		return;
+	}
+	if ((sel & 4) || (sel & ~7u) + dsz - 1 > c->s.gdt.limit)
+		load_fault(c, EXC_GP, sel);
+	if (seg_desc_read(c, sel, &d, &vec))
+		load_fault(c, vec, sel);
+	if (seg == SEG_LDT)
+		ok = d.type == 2;
+	else		/* an available 16-bit (outside long mode) or 32/64-bit TSS */
+		ok = d.type == 9 || (d.type == 1 && !(c->mode & MODE_LMA));
+	if (d.s || !ok)
+		load_fault(c, EXC_GP, sel);
+	if (!d.p)
+		load_fault(c, EXC_NP, sel);
+	if (dsz == 16)
+		d.base |= (uint64_t)lin_read(c, addr + 8, 4) << 32;
+	if (seg == SEG_TR) {
+		uint64_t hi = addr + 4;
+
+		d.type |= 2;	/* busy */
+		lin_write(c, c->mode & MODE_LMA ? hi : (uint32_t)hi, 4,
+			  lin_read(c, c->mode & MODE_LMA ? hi : (uint32_t)hi, 4) | 0x200);
+	}
+	c->s.seg[seg] = d;
+}

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cpu.h"
+#include "mmu.h"
 #include "platform.h"
 #include "vmm/text.h"
 #include "vmm/uart16550.h"
@@ -24,8 +25,19 @@ void x86_mode_update(struct x86_cpu *c)
 		m |= MODE_STK32;
 	if (c->s.cr0 & CR0_PE)
 		m |= MODE_PE;
+	if (c->s.efer & EFER_LMA) {
+		m |= MODE_LMA;
+		if (c->s.seg[SEG_CS].l)
+			m = (m & ~MODE_STK32) | MODE_LONG | MODE_OP32;
+	}
 	c->mode = m;
 	c->cpl = (c->s.cr0 & CR0_PE) ? c->s.seg[SEG_CS].dpl : 0;
+	/* soft TLB entries hold the rights of one side of the U/S line */
+	if ((c->cpl == 3) != c->tlb_user) {
+		c->tlb_user = c->cpl == 3;
+		if (c->mmu && mmu_paging(c))
+			tlb_flush(c);
+	}
 }
 
 /* Power-on state (Intel SDM vol. 3, "Processor state after reset"). */
@@ -47,10 +59,14 @@ void x86_reset_state(struct x86_cpu *c)
 	s->gpr[RDX] = 0x600;		/* the cpuid signature */
 	s->cr0 = CR0_CD | CR0_NW | CR0_ET;
 	s->apic_base = 0xfee00000 | 0x800 | (c->v->id == 0 ? 0x100 : 0);
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->pat = 0x0007040600070406ull;
+	s->misc_enable = 1;		/* fast strings */
 	c->lf.op = LF_NONE;
 	c->shadow = 0;
 	x86_mode_update(c);
-	tlb_flush(c);
+	mmu_reset_context(c);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	c->tsc_base = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
@@ -94,6 +110,8 @@ static int x86_vcpu_init(struct vcpu *v)
 
 	c->v = v;
 	c->vm = v->vm;
+	if (mmu_init(c))
+		return -ENOMEM;
 	tlb_flush(c);
 	return 0;
 }
@@ -104,6 +122,8 @@ static void x86_vcpu_destroy(struct vcpu *v)
 
 	blocks_flush(c);
 	blocks_free_dead(c);
+	free(c->cpuid);
+	mmu_destroy(c);
 }
 
 static void x86_vcpu_reset(struct vcpu *v)
@@ -131,12 +151,13 @@ static void x86_mem_written(struct vm *vm, uint64_t gpa, uint64_t len)
 		struct x86_cpu *c = x86_of(vm->vcpu[n]);
 		uint64_t a = gpa, end = gpa + len;
 
-		if (!c->ncpages)
-			continue;
 		while (a < end) {
 			uint64_t pend = (a & PAGE_MASK) + PAGE_SIZE, e = end < pend ? end : pend;
 
-			blocks_page_written(c, a >> PAGE_SHIFT, a & ~PAGE_MASK, e - a);
+			if (c->ncpages)
+				blocks_page_written(c, a >> PAGE_SHIFT, a & ~PAGE_MASK, e - a);
+			/* a shadowed page table written through `mem` */
+			mmu_pt_written(c, a >> PAGE_SHIFT, a & ~PAGE_MASK, e - a);
 			a = e;
 		}
 		blocks_free_dead(c);
@@ -148,7 +169,7 @@ static void x86_slots_changed(struct vm *vm)
 	for (int n = 0; n < vm->ncpus; n++) {
 		struct x86_cpu *c = x86_of(vm->vcpu[n]);
 
-		tlb_flush(c);
+		mmu_zap_all(c);
 		c->last_slot = NULL;
 		blocks_flush(c);
 		blocks_free_dead(c);
@@ -157,11 +178,18 @@ static void x86_slots_changed(struct vm *vm)
 
 static void x86_dirty_rearm(struct vm *vm, struct memslot *slot)
 {
-	for (int n = 0; n < vm->ncpus; n++)
+	for (int n = 0; n < vm->ncpus; n++) {
+		mmu_dirty_rearm(x86_of(vm->vcpu[n]), slot->gpa >> PAGE_SHIFT, slot->size >> PAGE_SHIFT);
 		tlb_drop_write_slot(x86_of(vm->vcpu[n]), slot);
+	}
 }
 
-static const struct vcpu_file *const no_vcpu_files[] = { NULL };
+extern const struct vcpu_file x86_tlb_file, x86_mmu_file, x86_translate_file;
+extern const struct vcpu_file x86_cpuid_file;
+static const struct vcpu_file *const vcpu_files[] = {
+	&x86_cpuid_file,
+	&x86_tlb_file, &x86_mmu_file, &x86_translate_file, NULL
+};
 static const struct vm_file *const no_vm_files[] = { NULL };
 static const char *const x86_stat_names[] = {
 #define XS(e, s) s,
@@ -174,7 +202,7 @@ const struct arch_ops x86_ops = {
 	.vm_size = sizeof(struct x86_vm),
 	.vcpu_size = sizeof(struct x86_cpu),
 	.state_files = x86_state_files,
-	.vcpu_files = no_vcpu_files,
+	.vcpu_files = vcpu_files,
 	.vm_files = no_vm_files,
 	.stat_names = x86_stat_names,
 	.nstats = sizeof(x86_stat_names) / sizeof(x86_stat_names[0]),

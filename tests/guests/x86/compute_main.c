@@ -26,8 +26,8 @@ int main(uint32_t magic, const uint32_t *info)
 {
 	unsigned rounds = 1;
 
-	if (magic == 0x2badb002 && (info[0] & (1u << 2)) && rounds_from((const char *)info[4]))
-		rounds = rounds_from((const char *)info[4]);
+	if (magic == 0x2badb002 && (info[0] & (1u << 2)) && rounds_from((const char *)(uintptr_t)info[4]))
+		rounds = rounds_from((const char *)(uintptr_t)info[4]);
 	compute_run(rounds, ser_puts);
 	return 0;
 }

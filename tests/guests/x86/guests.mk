@@ -33,3 +33,53 @@ $(X86G)/realmode.elf: $(X86G_OBJ)/realmode.o $(X86G)/link.ld
 	$(X86G_LD) -n -o $@ $<
 
 .PRECIOUS: $(X86G_OBJ)/%.o
+
+# 64-bit guests: C compiled with -m64, entered through cpu_boot64.S, linked
+# as ELF64 and handed out as ELF32 (what multiboot loaders, QEMU's too, take).
+X86G64_CC  := $(CC) -m64 -mgeneral-regs-only -mno-red-zone -mcmodel=small -ffreestanding -fno-pic \
+              -fno-pie -fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
+              -nostdlib -O2 -Wall -Wextra -Werror
+X86G64_LD  := ld -m elf_x86_64 -nostdlib -no-pie -z noexecstack --no-warn-rwx-segments -T $(X86G)/link.ld
+X86G64_LIB := $(X86G_OBJ)/cpu_boot64.o64 $(X86G_OBJ)/lib.o64
+
+$(X86G_OBJ)/%.o64: $(X86G)/%.c $(X86G)/lib.h
+	@mkdir -p $(dir $@)
+	$(X86G64_CC) -c -o $@ $<
+
+$(X86G_OBJ)/%.o64: $(X86G)/%.S
+	@mkdir -p $(dir $@)
+	$(X86G64_CC) -c -o $@ $<
+
+$(X86G)/cpu_compute64.elf: $(X86G_OBJ)/compute_main.o64 $(X86G_OBJ)/compute.o64 $(X86G64_LIB) $(X86G)/link.ld
+	$(X86G64_LD) -o $@.64 $(X86G64_LIB) $(X86G_OBJ)/compute_main.o64 $(X86G_OBJ)/compute.o64
+	objcopy -O elf32-i386 $@.64 $@
+	rm -f $@.64
+
+$(X86G)/cpu_ring64.elf: $(X86G_OBJ)/cpu_ring64.o64 $(X86G64_LIB) $(X86G)/link.ld
+	$(X86G64_LD) -o $@.64 $(X86G64_LIB) $(X86G_OBJ)/cpu_ring64.o64
+	objcopy -O elf32-i386 $@.64 $@
+	rm -f $@.64
+
+X86G_ELFS += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf
+GUESTS    += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf
+
+# pg_*: paging guests (pg.c, pg_isr.S); the PAE builds of the same sources add -DPAE.
+PG_LIB    := $(X86G_OBJ)/pg.o $(X86G_OBJ)/pg_isr.o
+PG_ELFS   := $(addprefix $(X86G)/,pg_perm32.elf pg_perm_pae.elf pg_remap.elf pg_spaces.elf pg_dirty.elf)
+GUESTS    += $(PG_ELFS)
+
+$(X86G_OBJ)/%_pae.o: $(X86G)/%.c $(X86G)/lib.h $(X86G)/pg.h
+	@mkdir -p $(dir $@)
+	$(X86G_CC) -DPAE -c -o $@ $<
+
+$(X86G_OBJ)/pg.o $(X86G_OBJ)/pg_perm32.o: $(X86G)/pg.h
+
+$(X86G_OBJ)/pg_perm32.o: $(X86G)/pg_perm.c $(X86G)/lib.h $(X86G)/pg.h
+	@mkdir -p $(dir $@)
+	$(X86G_CC) -c -o $@ $<
+
+$(X86G)/pg_perm_pae.elf: $(X86G_OBJ)/pg_perm_pae.o $(X86G_OBJ)/pg_pae.o $(X86G_OBJ)/pg_isr.o $(X86G_LIB) $(X86G)/link.ld
+	$(X86G_LD) -o $@ $(X86G_LIB) $(X86G_OBJ)/pg_pae.o $(X86G_OBJ)/pg_isr.o $<
+
+$(X86G)/pg_%.elf: $(X86G_OBJ)/pg_%.o $(PG_LIB) $(X86G_LIB) $(X86G)/link.ld
+	$(X86G_LD) -o $@ $(X86G_LIB) $(PG_LIB) $<

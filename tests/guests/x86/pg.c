@@ -1,0 +1,219 @@
+/* Paging helpers for the pg_* guests (pg.h). */
+#include "pg.h"
+
+volatile uint32_t pf_count, pf_err, pf_cr2;
+volatile uint32_t pf_resume;	/* where a probe continues after its fault */
+
+struct gate {
+	uint16_t off_lo, sel;
+	uint8_t zero, type;
+	uint16_t off_hi;
+} __attribute__((packed));
+
+static struct gate idt[32];
+extern void pf_entry(void);
+
+#define NPOOL 160
+static pte_t pool[NPOOL][PT_N] __attribute__((aligned(4096)));
+static unsigned pool_used;
+#ifdef PAE
+static pte_t pdpt[72][4] __attribute__((aligned(32)));	/* one per address space */
+static unsigned npdpt;
+#endif
+static pte_t *ident[4 * 1024 * 1024 / 4096 / PT_N];	/* identity page tables */
+static uint32_t cur_cr3;
+
+void pg_fault(uint32_t *frame)
+{
+	uint32_t cr2;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	pf_count++;
+	pf_err = frame[0];
+	pf_cr2 = cr2;
+	frame[1] = pf_resume;
+}
+
+static pte_t *table(void)
+{
+	if (pool_used == NPOOL) {
+		ser_puts("pg: out of page tables\n");
+		guest_exit(0x7e);
+	}
+	return pool[pool_used++];
+}
+
+static pte_t *frame_of(pte_t e)
+{
+	return (pte_t *)(uint32_t)(e & 0xfffff000u);
+}
+
+/* The page directory covering va in the address space cr3. */
+static pte_t *pd_of(uint32_t cr3, uint32_t va)
+{
+#ifdef PAE
+	return frame_of(((pte_t *)cr3)[va >> 30]);
+#else
+	(void)va;
+	return (pte_t *)cr3;
+#endif
+}
+
+static unsigned pd_index(uint32_t va)
+{
+#ifdef PAE
+	return (va >> 21) & 511;
+#else
+	return va >> 22;
+#endif
+}
+
+pte_t *pg_pte_in(uint32_t cr3, uint32_t va)
+{
+	pte_t *pd = pd_of(cr3, va), *e = &pd[pd_index(va)];
+
+	if (!(*e & P) || (*e & PS))
+		*e = (uint32_t)table() | P | W | U;
+	return &frame_of(*e)[(va >> 12) & (PT_N - 1)];
+}
+
+pte_t *pg_pde(uint32_t va)
+{
+	return &pd_of(cur_cr3, va)[pd_index(va)];
+}
+
+pte_t *pg_pte(uint32_t va)
+{
+	return pg_pte_in(cur_cr3, va);
+}
+
+uint32_t pg_new_space(void)
+{
+	uint32_t cr3;
+	pte_t *pd;
+
+#ifdef PAE
+	pte_t *p = pdpt[npdpt++];
+
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint32_t)table() | P;
+	cr3 = (uint32_t)p;
+#else
+	cr3 = (uint32_t)table();
+#endif
+	pd = pd_of(cr3, 0);
+	for (unsigned i = 0; i < sizeof(ident) / sizeof(ident[0]); i++)
+		pd[i] = (uint32_t)ident[i] | P | W | U;
+	return cr3;
+}
+
+void pg_set_cr3(uint32_t cr3)
+{
+	cur_cr3 = cr3;
+	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+}
+
+uint32_t pg_cr3(void)
+{
+	return cur_cr3;
+}
+
+void pg_reload(void)
+{
+	pg_set_cr3(cur_cr3);
+}
+
+void invlpg(uint32_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+uint32_t cr0_get(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+void cr0_set(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+uint32_t cr4_get(void)
+{
+	uint32_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+void cr4_set(uint32_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+void ac_set(int on)
+{
+	if (on)
+		__asm__ volatile("pushfl; orl $0x40000, (%%esp); popfl" : : : "memory", "cc");
+	else
+		__asm__ volatile("pushfl; andl $~0x40000, (%%esp); popfl" : : : "memory", "cc");
+}
+
+int probe(int kind, uint32_t va)
+{
+	uint32_t before = pf_count;
+
+	if (kind == RD)
+		__asm__ volatile("movl $1f, pf_resume\n\tmovb (%0), %%al\n1:" : : "r"(va) : "eax", "memory");
+	else if (kind == WR)
+		__asm__ volatile("movl $1f, pf_resume\n\tmovb $0xc3, (%0)\n1:" : : "r"(va) : "memory");
+	else
+		__asm__ volatile("movl $1f, pf_resume\n\tmovl %%esp, %%esi\n\tcall *%0\n1:\tmovl %%esi, %%esp"
+				 : : "r"(va) : "esi", "eax", "ecx", "edx", "memory");
+	return pf_count != before;
+}
+
+int cmdline_has(uint32_t mbinfo, const char *word)
+{
+	const uint32_t *mb = (const uint32_t *)mbinfo;
+	const char *s;
+
+	if (!(mb[0] & 4))
+		return 0;
+	for (s = (const char *)mb[4]; *s; s++) {
+		const char *a = s, *b = word;
+
+		while (*b && *a == *b)
+			a++, b++;
+		if (!*b)
+			return 1;
+	}
+	return 0;
+}
+
+void pg_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint32_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint32_t)idt };
+	uint32_t a = (uint32_t)pf_entry;
+
+	idt[14] = (struct gate){ a & 0xffff, 0x08, 0, 0x8e, a >> 16 };
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	for (unsigned i = 0; i < sizeof(ident) / sizeof(ident[0]); i++) {
+		ident[i] = table();
+		for (unsigned j = 0; j < PT_N; j++)
+			ident[i][j] = ((i * PT_N + j) << 12) | P | W;
+	}
+	pg_set_cr3(pg_new_space());
+#ifdef PAE
+	cr4_set(cr4_get() | CR4_PAE);
+#else
+	cr4_set(cr4_get() | CR4_PSE);
+#endif
+	cr0_set(cr0_get() | CR0_PG);
+}

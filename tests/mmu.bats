@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# The x86 shadow page engine with real guests: permission matrices under
+# 2-level and PAE paging, remapping, many address spaces, dirty logging
+# under paging, and the tlb, mmu and translate files.
+
+load lib/vmmfs
+
+setup() { vmmfs_setup; }
+teardown() { vmmfs_teardown; }
+
+# run_to_exit NAME: run until the guest's exit device ends it.
+run_to_exit() {
+	vm_run "$1"
+	assert_file_line "$MNT/$1/cpu/0/exit" "reason=system_event type=exit code=0"
+}
+
+stat_of() {
+	sed -n "s/^$2=//p" "$MNT/$1/cpu/0/mmu"
+}
+
+@test "2-level paging: the permission matrix faults exactly as the architecture says" {
+	vm_new t 16M
+	vm_load t pg_perm32.elf
+	run_to_exit t
+	run vm_console t
+	assert_output "pg_perm32: 720 cases, 0 mismatches"
+}
+
+@test "PAE paging: the permission matrix, with NX" {
+	vm_new t 16M
+	vm_load t pg_perm_pae.elf cmdline=nx
+	echo "efer=0x800" >"$MNT/t/cpu/0/sregs"
+	run_to_exit t
+	run vm_console t
+	assert_output "pg_perm_pae: 1440 cases, 0 mismatches"
+}
+
+@test "remap, clear and move entries in place; a PTE written through a mapping of its table" {
+	vm_new t 16M
+	vm_load t pg_remap.elf
+	run_to_exit t
+	run vm_console t
+	assert_output "pg_remap: 0 failed"
+	[ "$(stat_of t pt_writes_emulated)" -gt 0 ]
+	[ "$(stat_of t guest_page_faults)" -eq 2 ]
+}
+
+@test "64 address spaces: shadow pages are found again on every CR3 switch" {
+	vm_new t 16M
+	vm_load t pg_spaces.elf
+	run_to_exit t
+	run vm_console t
+	assert_output "pg_spaces: 0 mismatches"
+	[ "$(stat_of t cr3_writes)" -ge 3200 ]
+	[ "$(stat_of t cr3_cache_hits)" -ge 3000 ]
+	[ "$(stat_of t shadow_pages_evicted)" -eq 0 ]
+}
+
+@test "a shadow page limit below the working set evicts and stays correct" {
+	vm_new t 16M
+	vm_load t pg_spaces.elf
+	echo "limit=16" >"$MNT/t/cpu/0/mmu"
+	run_to_exit t
+	run vm_console t
+	assert_output "pg_spaces: 0 mismatches"
+	[ "$(stat_of t shadow_pages_evicted)" -gt 0 ]
+	[ "$(stat_of t shadow_pages)" -le 20 ]
+	write_fails ERANGE "$MNT/t/cpu/0/mmu" "limit=1"
+}
+
+@test "dirty logging under paging reports exactly the frames written through virtual addresses" {
+	vm_new t 16M
+	vm_load t pg_dirty.elf
+	vm_run t
+	run vm_exit t
+	assert_output --regexp '^reason=io dir=out port=0x510 '
+	echo "slot=0 flags=dirty_log" >"$MNT/t/memslots"
+	run rd "$MNT/t/dirty_log"
+	assert_output ''
+	vm_run t
+	run rd "$MNT/t/dirty_log"
+	assert_output "$(printf '%s\n%s\n%s' \
+		"slot=0 gfn=0x400 gpa=0x400000 pages=1" \
+		"slot=0 gfn=0x406 gpa=0x406000 pages=1" \
+		"slot=0 gfn=0x40f gpa=0x40f000 pages=1")"
+	run_to_exit t
+}
+
+@test "tlb, translate and mmu show the guest's translations" {
+	vm_new t 16M
+	vm_load t pg_dirty.elf
+	vm_run t
+	grep -qx "gva=0x40002000 gpa=0x406000 rights=rwxs writable=1 size=4K" "$MNT/t/cpu/0/tlb"
+	echo "gva=0x40005008" >"$MNT/t/cpu/0/translate"
+	grep -qx "gpa=0x40f008" "$MNT/t/cpu/0/translate"
+	echo "gva=0x40005008 user=1" >"$MNT/t/cpu/0/translate"
+	grep -qx "error=0x5" "$MNT/t/cpu/0/translate"
+	echo "gva=0x7ff00000 access=w" >"$MNT/t/cpu/0/translate"
+	grep -qx "error=0x2" "$MNT/t/cpu/0/translate"
+	grep -q "level=2 glevels=2 direct=0 quadrant=1 .*root_count=1 .*write_protected=1" "$MNT/t/cpu/0/mmu"
+	echo "invlpg 0x40002000" >"$MNT/t/cpu/0/tlb"
+	run grep -c "gva=0x40002000 " "$MNT/t/cpu/0/tlb"
+	assert_output 0
+	echo flush >"$MNT/t/cpu/0/tlb"
+	run rd "$MNT/t/cpu/0/tlb"
+	assert_output ''
+	write_fails EINVAL "$MNT/t/cpu/0/tlb" "shootdown"
+	write_fails EINVAL "$MNT/t/cpu/0/translate" "gva=zz"
+	vm_run t
+	run_to_exit t
+}
