@@ -152,3 +152,16 @@ teardown() { vmmfs_teardown; }
 	assert_line --partial 'NUL'
 	[ -d "$MNT/t" ]
 }
+
+@test "load, an exit completion and run are EBUSY while the guest runs" {
+	vm_new t
+	vm_load t hello.elf
+	printf '\xeb\xfe' | dd of="$MNT/t/mem" bs=1 seek=$((0x8000)) conv=notrunc status=none
+	echo "rip=0x8000" >"$MNT/t/regs"
+	echo start >"$MNT/t/ctl"
+	write_fails EBUSY "$MNT/t/ctl" "load tests/guests/x86/hello.elf"
+	assert_regex "$LOGLINE" 'running'
+	write_fails EBUSY "$MNT/t/cpu/0/ctl" "run"
+	write_fails EBUSY "$MNT/t/cpu/0/exit" "data=0x1"
+	echo stop >"$MNT/t/ctl"
+}

@@ -227,10 +227,14 @@ static void copies(void)
 static void file_backed(void)
 {
 	struct memslots ms = { 0 };
-	char path[] = "/tmp/vmmfs-test-slot-XXXXXX";
+	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char path[4096];
 	uint8_t b[16];
 	struct memslot_req rq;
-	int fd = mkstemp(path);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/vmmfs-test-slot-XXXXXX", tmp);
+	fd = mkstemp(path);
 
 	CHECK(fd >= 0 && ftruncate(fd, 64 * K) == 0, "a 64K backing file");
 	unlink(path);
