@@ -73,6 +73,23 @@ static int do_enable_cap(struct wctx *w, struct kvlist *kv)
 	return r ? refuse(w, r, "enable-cap %.40s: %s", kv->kv[1].key, why) : 0;
 }
 
+/* debug on|off: debug events end the run (reason=debug) instead of reaching the guest. */
+static int do_debug(struct wctx *w, struct kvlist *kv)
+{
+	struct vm *vm = w->of->vm;
+	char why[256] = "";
+	int on, r;
+
+	if (kv->kv[1].val || parse_bool(kv->kv[1].key, &on))
+		return refuse(w, -EINVAL, "usage: debug on|off");
+	if (!vm->arch->set_guest_debug)
+		return refuse(w, -EINVAL, "debug: arch %s cannot stop on debug events", vm->arch->name);
+	vm_hold_all(vm);
+	r = vm->arch->set_guest_debug(vm, on, why, sizeof(why));
+	vm_release_all(vm);
+	return r ? refuse(w, r, "debug: %s", why) : 0;
+}
+
 /* irq LINE LEVEL: drive an input of the platform's interrupt controller. */
 static int do_irq(struct wctx *w, struct kvlist *kv)
 {
@@ -99,6 +116,7 @@ static const struct verb vm_verbs[] = {
 	{ "load", 1, -1, do_load, "load PATH [cmdline=...]" },
 	{ "enable-cap", 1, 1, do_enable_cap, "enable-cap NAME" },
 	{ "irq", 2, 2, do_irq, "irq LINE 0|1" },
+	{ "debug", 1, 1, do_debug, "debug on|off" },
 	{ 0 }
 };
 

@@ -117,6 +117,10 @@ struct arch_ops {
 	void (*dirty_rearm)(struct vm *, struct memslot *slot);
 	/* `enable-cap NAME` on the VM's ctl (KVM_ENABLE_CAP); NULL: none. */
 	int (*enable_cap)(struct vm *, const char *name, char *why, size_t whylen);
+	/* `debug on|off` on the VM's ctl (KVM_SET_GUEST_DEBUG): with it on,
+	 * debug events (breakpoints, watchpoints, single steps) end the run
+	 * with EXIT_DEBUG instead of reaching the guest.  NULL: not supported. */
+	int (*set_guest_debug)(struct vm *, int on, char *why, size_t whylen);
 };
 
 const struct arch_ops *arch_find(const char *name);
