@@ -71,6 +71,7 @@ int state_write(struct wctx *w, struct vcpu *v, const struct state_desc *d, char
 		fields[i] = f;
 	}
 	memset(written, 0, sizeof(written));
+	memset(st, 0, d->size);		/* padding too: arches may compare whole structs */
 	vcpu_hold(v);
 	d->get(v, st);
 	for (int i = 0; i < kv.n; i++) {

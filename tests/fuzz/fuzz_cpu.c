@@ -44,6 +44,7 @@ static void set_regs(struct vcpu *v, const uint8_t *seed, size_t n)
 	uint8_t st[d->size];
 	char why[256];
 
+	memset(st, 0, sizeof(st));
 	vcpu_hold(v);
 	d->get(v, st);
 	memset(written, 0, sizeof(written));
@@ -78,6 +79,7 @@ static void flat_x86(struct vcpu *v)
 
 		if (strcmp(d->file, "sregs"))
 			continue;
+		memset(st, 0, sizeof(st));
 		vcpu_hold(v);
 		d->get(v, st);
 		memset(written, 0, sizeof(written));
