@@ -174,6 +174,18 @@ static int state_check(const struct x86_state *st, char *why, size_t whylen)
 	return 0;
 }
 
+/* Field by field: a segment's padding bytes carry no meaning (and may be unset). */
+static int segs_differ(const struct x86_seg *a, const struct x86_seg *b)
+{
+	for (unsigned i = 0; i < SEG_NR; i++)
+		if (a[i].base != b[i].base || a[i].limit != b[i].limit || a[i].sel != b[i].sel ||
+		    a[i].type != b[i].type || a[i].s != b[i].s || a[i].dpl != b[i].dpl ||
+		    a[i].p != b[i].p || a[i].avl != b[i].avl || a[i].l != b[i].l ||
+		    a[i].db != b[i].db || a[i].g != b[i].g)
+			return 1;
+	return 0;
+}
+
 static int state_set(struct vcpu *v, const void *in, const uint64_t *written, char *why, size_t whylen)
 {
 	struct x86_cpu *c = x86_of(v);
@@ -183,7 +195,7 @@ static int state_set(struct vcpu *v, const void *in, const uint64_t *written, ch
 	(void)written;
 	if ((r = state_check(st, why, whylen)))
 		return r;
-	sys_changed = memcmp(c->s.seg, st->seg, sizeof(st->seg)) || c->s.cr0 != st->cr0 ||
+	sys_changed = segs_differ(c->s.seg, st->seg) || c->s.cr0 != st->cr0 ||
 		      c->s.cr3 != st->cr3 || c->s.cr4 != st->cr4 || c->s.efer != st->efer;
 	c->s = *st;
 	flags_set(c, st->rflags);
