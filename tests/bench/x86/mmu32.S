@@ -102,7 +102,7 @@ page:	xorl %eax, %eax
 	addl %esi, %ebx
 	roll $3, %ebx
 	movl %ebx, (%edi,%eax)
-	xorl %ebx, %esi
+	leal 0x9e3779b9(%esi,%ebx), %esi
 	addl $256, %eax
 	cmpl $4096, %eax
 	jne 5b
