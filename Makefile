@@ -74,6 +74,7 @@ GUESTS :=
 -include tests/guests/x86/guests.mk
 -include tests/guests/ppc/guests.mk
 -include tests/bench/bench.mk
+-include tests/linux440.mk
 guests: $(GUESTS)
 
 deps-build:
@@ -108,6 +109,7 @@ check-valgrind: deps-test all unit
 bench: all
 	@tools/deps.sh bench
 	@tests/bench/run.sh
+	@tools/linux440.sh bench
 
 clean:
 	rm -rf build $(BUILD) vmmfs $(GUESTS)

@@ -144,7 +144,8 @@ static const enum ppc_stat int_stat[IV_NR] = {
 	PS_INT_FIT, PS_INT_WDT, PS_INT_DTLB, PS_INT_ITLB, PS_INT_DEBUG,
 };
 
-int ppc_raise(struct ppc *c, enum ppc_ivor iv, uint32_t srr0)
+/* With the CPU's copies pulled from the magic page (if mapped); pushes them back. */
+static int take(struct ppc *c, enum ppc_ivor iv, uint32_t srr0)
 {
 	uint32_t msr = c->msr;
 
@@ -166,39 +167,65 @@ int ppc_raise(struct ppc *c, enum ppc_ivor iv, uint32_t srr0)
 		break;
 	}
 	c->v->astat[int_stat[iv]]++;
+	c->pv_idle = false;
 	ppc_set_msr(c, msr);
+	pv_push(c);
 	c->pc = (c->ivpr & 0xffff0000u) | (c->ivor[iv] & 0xfff0u);
 	return R_JUMP;
 }
 
+int ppc_raise(struct ppc *c, enum ppc_ivor iv, uint32_t srr0)
+{
+	pv_pull(c);
+	return take(c, iv, srr0);
+}
+
+int ppc_raise_esr(struct ppc *c, enum ppc_ivor iv, uint32_t srr0, uint32_t esr)
+{
+	pv_pull(c);
+	c->esr = esr;
+	return take(c, iv, srr0);
+}
+
 int ppc_program(struct ppc *c, uint32_t esr)
 {
-	c->esr = esr;
-	return ppc_raise(c, IV_PROGRAM, c->pc);
+	return ppc_raise_esr(c, IV_PROGRAM, c->pc, esr);
 }
 
 int ppc_data_fault(struct ppc *c, enum ppc_ivor iv, uint32_t ea, int write)
 {
+	pv_pull(c);
 	c->dear = ea;
 	c->esr = write ? ESR_ST : 0;
-	return ppc_raise(c, iv, c->pc);
+	return take(c, iv, c->pc);
 }
 
-/* The interrupt that would be taken now, by priority, or -1. */
-static int pending(struct ppc *c)
+/*
+ * The interrupt that would be taken now, by priority, or -1.  While the
+ * magic page is mapped, *waiting says whether some source is asserted,
+ * deliverable or not (its int_pending), and a paravirtual guest's critical
+ * section holds off everything but machine checks.
+ */
+static int pending(struct ppc *c, bool *waiting)
 {
-	uint32_t msr = c->msr, tsr = c->tsr, tcr = c->tcr;
+	uint32_t msr = pv_msr(c), tsr = c->tsr, tcr = c->tcr;
 	int uic = uic_out(c->vm);
+	bool crit = false;
 
 	if (c->inj_mchk && (msr & MSR_ME))
 		return IV_MCHECK;
-	if (msr & MSR_CE) {
+	if (unlikely(c->magic != NULL)) {
+		*waiting = c->inj_ext || c->inj_crit || uic || ((tsr & TSR_DIS) && (tcr & TCR_DIE)) ||
+			   ((tsr & TSR_FIS) && (tcr & TCR_FIE)) || ((tsr & TSR_WIS) && (tcr & TCR_WIE));
+		crit = pv_critical(c);
+	}
+	if ((msr & MSR_CE) && !crit) {
 		if (c->inj_crit || (uic & 2))
 			return IV_CRITICAL;
 		if ((tsr & TSR_WIS) && (tcr & TCR_WIE))
 			return IV_WDT;
 	}
-	if (msr & MSR_EE) {
+	if ((msr & MSR_EE) && !crit) {
 		if (c->inj_ext || (uic & 1))
 			return IV_EXTERNAL;
 		if ((tsr & TSR_DIS) && (tcr & TCR_DIE))
@@ -211,13 +238,18 @@ static int pending(struct ppc *c)
 
 int ppc_irq_deliverable(struct ppc *c)
 {
-	return pending(c) >= 0;
+	bool waiting = false;
+
+	return pending(c, &waiting) >= 0;
 }
 
 int ppc_deliver(struct ppc *c)
 {
-	int iv = pending(c);
+	bool waiting = false;
+	int iv = pending(c, &waiting);
 
+	if (unlikely(c->magic != NULL))
+		pv_set_int_pending(c, iv < 0 && waiting);
 	if (iv < 0)
 		return 0;
 	if (iv == IV_MCHECK) {
@@ -235,16 +267,17 @@ int ppc_deliver(struct ppc *c)
 int64_t ppc_wake_deadline(struct ppc *c)
 {
 	uint64_t next = UINT64_MAX, now;
+	uint32_t msr = pv_msr(c);
 
-	if (!(c->msr & (MSR_EE | MSR_CE)))
+	if (!(msr & (MSR_EE | MSR_CE)))
 		return -1;
-	if (c->msr & MSR_EE) {
+	if (msr & MSR_EE) {
 		if (c->dec_running && (c->tcr & TCR_DIE))
 			next = c->dec_expire;
 		if ((c->tcr & TCR_FIE) && c->fit_next < next)
 			next = c->fit_next;
 	}
-	if (((c->msr & MSR_CE) && (c->tcr & TCR_WIE)) || TCR_WRC(c->tcr))
+	if (((msr & MSR_CE) && (c->tcr & TCR_WIE)) || TCR_WRC(c->tcr))
 		if (c->wdt_next < next)
 			next = c->wdt_next;
 	if (next == UINT64_MAX)

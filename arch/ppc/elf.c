@@ -1,5 +1,6 @@
 /*
- * `load PATH [cmdline=...]`: a big-endian ELF32 PowerPC image, entered as
+ * `load PATH [pv=on|off] [cmdline=...]` (the command line is the rest of the
+ * write, spaces and all): a big-endian ELF32 PowerPC image, entered as
  * QEMU's bamboo enters a -kernel image: PT_LOAD segments at p_paddr, the
  * entry converted to physical when the text segment's addresses differ,
  * MSR = 0, r1 = 16 MiB - 8, r3 = the device tree (at 0x1800000), TLB
@@ -126,6 +127,8 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 {
 	struct ppc_vm *p = PPCVM(vm);
 	const char *cmdline = "";
+	char cmd[1024];
+	int pv = !p->pv_off;
 	const Elf32_Ehdr *eh;
 	const Elf32_Phdr *ph;
 	uint8_t *img = NULL, zero[4096] = { 0 };
@@ -136,11 +139,24 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 	int r, nph;
 
 	for (int i = 0; i < args->n; i++) {
-		if (!strcmp(args->kv[i].key, "cmdline") && args->kv[i].val) {
-			cmdline = args->kv[i].val;
+		const char *k = args->kv[i].key, *v = args->kv[i].val;
+
+		if (!strcmp(k, "cmdline") && v) {
+			/* the rest of the line: a kernel command line has spaces */
+			size_t n = snprintf(cmd, sizeof(cmd), "%s", v);
+
+			while (++i < args->n && n < sizeof(cmd))
+				n += snprintf(cmd + n, sizeof(cmd) - n, " %s%s%s", args->kv[i].key,
+					      args->kv[i].val ? "=" : "", args->kv[i].val ? args->kv[i].val : "");
+			if (n >= sizeof(cmd)) {
+				snprintf(why, whylen, "cmdline is longer than %zu bytes", sizeof(cmd) - 1);
+				return -EINVAL;
+			}
+			cmdline = cmd;
+		} else if (!strcmp(k, "pv") && v && (!strcmp(v, "on") || !strcmp(v, "off"))) {
+			pv = !strcmp(v, "on");
 		} else {
-			snprintf(why, whylen, "%s: unknown load option; ppc440 takes cmdline=...",
-				 args->kv[i].key);
+			snprintf(why, whylen, "%s: unknown load option; ppc440 takes cmdline=... pv=on|off", k);
 			return -EINVAL;
 		}
 	}
@@ -180,7 +196,7 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 		if (va != pa && (b32(ph[i].p_flags) & PF_X) && entry >= va && entry - va < fsz)
 			entry = entry - va + pa;
 	}
-	if ((r = ppc_fdt_build(vm, cmdline, &dtb, &dlen, why, whylen)) ||
+	if ((r = ppc_fdt_build(vm, cmdline, pv, &dtb, &dlen, why, whylen)) ||
 	    (r = dtb_place(vm, dlen, &dgpa, why, whylen)))
 		goto out;
 	for (int i = 0; i < nph; i++) {
@@ -198,6 +214,7 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 	p->dtb_len = dlen;
 	p->dtb_gpa = dgpa;
 	dtb = NULL;
+	p->pv_off = !pv;
 	p->boot.valid = true;
 	p->boot.entry = entry;
 	for (int i = 1; i < vm->ncpus; i++)

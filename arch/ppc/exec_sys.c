@@ -11,10 +11,13 @@
 #define RB c->gpr[o->rb]
 #define RA0 (o->ra ? c->gpr[o->ra] : 0)
 
-#define PRIV() do { \
+/* A privileged instruction: counted by kind; it sees the magic page's values. */
+#define PRIV(kind) do { \
 	if (unlikely(c->msr & MSR_PR)) \
 		return ppc_program(c, ESR_PPR); \
 	PSTAT(c, TRAPS); \
+	PSTAT(c, TRAP_##kind); \
+	pv_pull(c); \
 } while (0)
 
 /* Retire a context-changing instruction: leave the decoded page, recheck interrupts. */
@@ -25,33 +28,38 @@ static inline int next_resync(struct ppc *c)
 	return R_JUMP;
 }
 
-OP(mfmsr) { PRIV(); c->gpr[o->rt] = c->msr; return 0; }
-OP(mtmsr) { PRIV(); ppc_set_msr(c, RT); return next_resync(c); }
-OP(wrtee)
+static inline int msr_write(struct ppc *c, uint32_t msr)
 {
-	PRIV();
-	ppc_set_msr(c, (c->msr & ~MSR_EE) | (RT & MSR_EE));
+	ppc_set_msr(c, msr);
+	pv_push(c);
 	return next_resync(c);
 }
-OP(wrteei)
-{
-	PRIV();
-	ppc_set_msr(c, (c->msr & ~MSR_EE) | (o->insn & 0x8000 ? MSR_EE : 0));
-	return next_resync(c);
-}
+
+OP(mfmsr) { PRIV(MFMSR); c->gpr[o->rt] = c->msr; return 0; }
+OP(mtmsr) { PRIV(MTMSR); return msr_write(c, RT); }
+OP(wrtee) { PRIV(WRTEE); return msr_write(c, (c->msr & ~MSR_EE) | (RT & MSR_EE)); }
+OP(wrteei) { PRIV(WRTEEI); return msr_write(c, (c->msr & ~MSR_EE) | (o->insn & 0x8000 ? MSR_EE : 0)); }
 
 static inline int rfx(struct ppc *c, uint32_t pc, uint32_t msr)
 {
 	ppc_set_msr(c, msr);
+	pv_push(c);
 	c->pc = pc & ~3u;
 	c->resync = 1;
 	return R_JUMP;
 }
-OP(rfi) { PRIV(); (void)o; return rfx(c, c->srr0, c->srr1); }
-OP(rfci) { PRIV(); (void)o; return rfx(c, c->csrr0, c->csrr1); }
-OP(rfmci) { PRIV(); (void)o; return rfx(c, c->mcsrr0, c->mcsrr1); }
+OP(rfi) { PRIV(RFI); (void)o; return rfx(c, c->srr0, c->srr1); }
+OP(rfci) { PRIV(RFI); (void)o; return rfx(c, c->csrr0, c->csrr1); }
+OP(rfmci) { PRIV(RFI); (void)o; return rfx(c, c->mcsrr0, c->mcsrr1); }
 
-OP(sc) { (void)o; return ppc_raise(c, IV_SYSCALL, c->pc + 4); }
+/* A hypercall or an OSI call when the paravirtual interface claims it, else the interrupt. */
+OP(sc)
+{
+	int r = pv_sc(c);
+
+	(void)o;
+	return r ? r : ppc_raise(c, IV_SYSCALL, c->pc + 4);
+}
 
 static inline int trap_if(struct ppc *c, unsigned to, uint32_t a, uint32_t b)
 {
@@ -75,7 +83,9 @@ OP(mfspr)
 	int r;
 
 	if (spr & 0x10)
-		PRIV();
+		PRIV(MFSPR);
+	else if (spr >= 259 && spr <= 263)
+		pv_pull(c);	/* SPRG3-7 are readable in user mode */
 	if ((r = spr_read(c, spr, &v)))
 		return r;
 	c->gpr[o->rt] = v;
@@ -88,11 +98,13 @@ OP(mtspr)
 	int r;
 
 	if (spr & 0x10)
-		PRIV();
+		PRIV(MTSPR);
 	if ((r = spr_write(c, spr, RT)))
 		return r;
-	if (spr & 0x10)
-		return next_resync(c);	/* PID, TCR, TSR, DEC ... can change what happens next */
+	if (spr & 0x10) {
+		pv_push(c);
+		return next_resync(c);
+	}	/* PID, TCR, TSR, DEC ... can change what happens next */
 	return 0;
 }
 
@@ -120,7 +132,7 @@ OP(mfdcr)
 	uint32_t v;
 	int r;
 
-	PRIV();
+	PRIV(DCR);
 	if ((r = dcr_read(c, o->aux ? split_field(o->insn) : RA, &v)))
 		return r;
 	c->gpr[o->rt] = v;
@@ -131,7 +143,7 @@ OP(mtdcr)
 {
 	int r;
 
-	PRIV();
+	PRIV(DCR);
 	if ((r = dcr_write(c, o->aux ? split_field(o->insn) : RA, RT)))
 		return r;
 	return next_resync(c);
@@ -139,7 +151,7 @@ OP(mtdcr)
 
 OP(tlbwe)
 {
-	PRIV();
+	PRIV(TLB);
 	if (o->rb > 2)
 		return ppc_program(c, ESR_PIL);
 	tlb_write(c, RA & 63, o->rb, RT);
@@ -148,7 +160,7 @@ OP(tlbwe)
 
 OP(tlbre)
 {
-	PRIV();
+	PRIV(TLB);
 	if (o->rb > 2)
 		return ppc_program(c, ESR_PIL);
 	c->gpr[o->rt] = tlb_read(c, RA & 63, o->rb);
@@ -160,7 +172,7 @@ OP(tlbsx)
 	uint32_t ea = RA0 + RB;
 	int i;
 
-	PRIV();
+	PRIV(TLB);
 	i = tlb_search(c, ea, !!(c->mmucr & MMUCR_STS), c->mmucr & MMUCR_STID);
 	if (i >= 0)
 		c->gpr[o->rt] = i;
@@ -171,30 +183,30 @@ OP(tlbsx)
 
 OP(tlbivax)
 {
-	PRIV();
+	PRIV(TLB);
 	tlb_invalidate_ea(c, RA0 + RB);
 	return next_resync(c);
 }
 
-OP(tlbsync) { PRIV(); (void)o; return 0; }
+OP(tlbsync) { PRIV(TLB); (void)o; return 0; }
 
 /* dcbi: like dcbf for an interpreter, but privileged. */
 OP(dcbi)
 {
-	PRIV();
+	PRIV(CACHE);
 	return op_cache_probe(c, o);
 }
 
-OP(dccci) { PRIV(); (void)o; return 0; }
+OP(dccci) { PRIV(CACHE); (void)o; return 0; }
 
 /* iccci: every decoded page goes; the current one is re-decoded in place. */
 OP(iccci)
 {
-	PRIV();
+	PRIV(CACHE);
 	(void)o;
 	code_invalidate(c, 0, ~0ull);
 	return next_resync(c);
 }
 
 /* dcread/icread: cache debug reads; the interpreter has no cache lines to show. */
-OP(cacheread) { PRIV(); c->gpr[o->rt] = 0; return 0; }
+OP(cacheread) { PRIV(CACHE); c->gpr[o->rt] = 0; return 0; }

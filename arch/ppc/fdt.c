@@ -68,7 +68,25 @@ static int memory(void *f, struct vm *vm)
 	return end(f);
 }
 
-static int tree(void *f, struct vm *vm, const char *cmdline)
+/*
+ * The paravirtual interface (pv.c), as Linux looks for it: /hypervisor
+ * compatible "linux,kvm", the hypercall sequence of a non-HV BookE guest
+ * (lis r0,"KV"; ori r0,r0,"M!"; sc; nop) under both property names, and
+ * has-idle for EV_IDLE.
+ */
+static int hypervisor(void *f)
+{
+	static const uint32_t hcall[] = { 0x3c004b56, 0x60004d21, 0x44000002, 0x60000000 };
+	int r;
+
+	if ((r = begin(f, "hypervisor")) || (r = strs(f, "compatible", "linux,kvm", "epapr,hypervisor-1", NULL)) ||
+	    (r = cells(f, "hcall-instructions", hcall, 4)) ||
+	    (r = cells(f, "hypercall-instructions", hcall, 4)) || (r = empty(f, "has-idle")))
+		return r;
+	return end(f);
+}
+
+static int tree(void *f, struct vm *vm, const char *cmdline, bool pv)
 {
 	static const uint32_t uic_dcr[] = { 0xc0, 9 };
 	static const uint32_t opb_ranges[] = { 0x00000000, 0x00000000, 0x00000000, 0x80000000,
@@ -147,6 +165,9 @@ static int tree(void *f, struct vm *vm, const char *cmdline)
 	T(end(f));
 	T(end(f));
 
+	if (pv)
+		T(hypervisor(f));
+
 	T(begin(f, "chosen"));
 	T(str(f, "bootargs", cmdline ? cmdline : ""));
 	T(str(f, "linux,stdout-path", UART_PATH));
@@ -158,7 +179,7 @@ static int tree(void *f, struct vm *vm, const char *cmdline)
 	return 0;
 }
 
-int ppc_fdt_build(struct vm *vm, const char *cmdline, void **out, size_t *len, char *why, size_t whylen)
+int ppc_fdt_build(struct vm *vm, const char *cmdline, bool pv, void **out, size_t *len, char *why, size_t whylen)
 {
 	void *f = malloc(FDT_MAX);
 	int r;
@@ -167,7 +188,7 @@ int ppc_fdt_build(struct vm *vm, const char *cmdline, void **out, size_t *len, c
 		snprintf(why, whylen, "out of memory for the device tree");
 		return -ENOMEM;
 	}
-	if ((r = fdt_create(f, FDT_MAX)) || (r = fdt_finish_reservemap(f)) || (r = tree(f, vm, cmdline)) ||
+	if ((r = fdt_create(f, FDT_MAX)) || (r = fdt_finish_reservemap(f)) || (r = tree(f, vm, cmdline, pv)) ||
 	    (r = fdt_finish(f))) {
 		snprintf(why, whylen, "device tree: %s (is cmdline too long?)", fdt_strerror(r));
 		free(f);

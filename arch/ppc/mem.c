@@ -36,8 +36,7 @@ static int xlate(struct ppc *c, uint32_t ea, int acc, uint64_t *gpa, bool *small
 			PSTAT(c, GTLB_MISS_I);
 			return ppc_raise(c, IV_ITLB, c->pc);
 		}
-		c->esr = 0;
-		return ppc_raise(c, IV_ISI, c->pc);
+		return ppc_raise_esr(c, IV_ISI, c->pc, 0);
 	}
 	if (r == -1)
 		PSTAT(c, GTLB_MISS_D);
@@ -58,6 +57,33 @@ static void write_prepare(struct ppc *c, struct memslot *s, uint64_t gpa)
 	memslot_mark_dirty(s, gpa);
 	if (c->code_any)
 		code_invalidate(c, gpa & PAGE_MASK, PAGE_SIZE);
+}
+
+/*
+ * The magic page never gets soft-TLB entries: every access comes here and
+ * is counted.  A page the guest placed in its RAM is RAM for dirty logging
+ * and decoded code.
+ */
+static void magic_count(struct ppc *c, int write)
+{
+	if (write) {
+		PSTAT(c, MAGIC_WRITE);
+		if (c->magic_in_ram)
+			write_prepare(c, memslots_find(&c->vm->slots, c->magic_gpa), c->magic_gpa);
+	} else {
+		PSTAT(c, MAGIC_READ);
+	}
+}
+
+static int magic_access(struct ppc *c, uint8_t *h, unsigned size, int write, uint32_t *val)
+{
+	magic_count(c, write);
+	switch (size) {
+	case 1: if (write) *h = *val; else *val = *h; break;
+	case 2: if (write) put_be16(h, *val); else *val = be16(h); break;
+	default: if (write) put_be32(h, *val); else *val = be32(h); break;
+	}
+	return 0;
 }
 
 static int access_slow(struct ppc *c, uint32_t ea, unsigned size, int write, uint32_t *val)
@@ -88,8 +114,12 @@ static int access_slow(struct ppc *c, uint32_t ea, unsigned size, int write, uin
 		return 0;
 	}
 	PSTAT(c, SOFT_MISS);
+	if (unlikely(c->magic != NULL) && (h = pv_magic_at(c, ea, write ? ACC_W : ACC_R)))
+		return magic_access(c, h, size, write, val);
 	if ((r = xlate(c, ea, write ? ACC_W : ACC_R, &gpa, &small)))
 		return r;
+	if (unlikely(c->magic != NULL) && !c->magic_in_ram && (gpa & PAGE_MASK) == c->magic_gpa)
+		return magic_access(c, c->magic + (gpa & ~PAGE_MASK), size, write, val);
 	s = memslots_find(&c->vm->slots, gpa);
 	if (s && !(write && (s->flags & MEMSLOT_READONLY))) {
 		h = memslot_hva(s, gpa & PAGE_MASK, PAGE_SIZE);
@@ -139,6 +169,13 @@ uint8_t *mem_ram(struct ppc *c, uint32_t ea, unsigned size, int acc, int *ret, u
 	bool small;
 	uint8_t *h;
 
+	if (unlikely(c->magic != NULL) && size && (h = pv_magic_at(c, ea, acc)) &&
+	    (ea & 0xfff) + size <= PAGE_SIZE) {
+		magic_count(c, acc == ACC_W);
+		*ret = 0;
+		*gpa = c->magic_gpa | (ea & 0xfff);
+		return h;
+	}
 	if ((*ret = xlate(c, ea, acc, gpa, &small)))
 		return NULL;
 	if (!size)

@@ -217,6 +217,18 @@ struct ppc {
 	/* injected through `events` */
 	bool inj_ext, inj_crit, inj_mchk;
 
+	/* The paravirtual interface (pv.c).  While the magic page is mapped it is
+	 * the home of MSR, SPRG0-7, SRR0/1, DEAR and ESR: the copies above are
+	 * pulled from it before the trap and interrupt paths use them and pushed
+	 * back after they change them. */
+	uint8_t *magic;			/* the magic page's host address, NULL: not mapped */
+	uint32_t magic_ea;		/* page-aligned */
+	uint64_t magic_gpa;
+	bool magic_in_ram;		/* the guest chose a RAM page: magic points into its slot */
+	bool pv_idle;			/* EV_IDLE: wait until an interrupt is delivered */
+	uint8_t user_call;		/* EXIT_OSI / EXIT_HYPERCALL awaiting its completion */
+	uint8_t magic_own[4096] __attribute__((aligned(8)));	/* when not in RAM */
+
 	/* MMU */
 	struct gtlbe gtlb[GTLB_N];
 	int16_t gtlb_head[GTLB_N];	/* shadow entries filled from each */
@@ -243,6 +255,24 @@ struct ppc {
 	X(SOFT_MISS, "soft_tlb_misses") \
 	X(SMALL_PAGE, "small_page_accesses") \
 	X(TRAPS, "traps") \
+	X(TRAP_MFMSR, "trap_mfmsr") \
+	X(TRAP_MTMSR, "trap_mtmsr") \
+	X(TRAP_WRTEE, "trap_wrtee") \
+	X(TRAP_WRTEEI, "trap_wrteei") \
+	X(TRAP_RFI, "trap_rfi") \
+	X(TRAP_MFSPR, "trap_mfspr") \
+	X(TRAP_MTSPR, "trap_mtspr") \
+	X(TRAP_DCR, "trap_dcr") \
+	X(TRAP_TLB, "trap_tlb") \
+	X(TRAP_CACHE, "trap_cache") \
+	X(HC_FEATURES, "hcall_features") \
+	X(HC_MAP_MAGIC, "hcall_map_magic_page") \
+	X(HC_IDLE, "hcall_idle") \
+	X(HC_UNIMPL, "hcall_unimplemented") \
+	X(HC_EXIT, "hcall_exits") \
+	X(OSI, "osi_calls") \
+	X(MAGIC_READ, "magic_reads") \
+	X(MAGIC_WRITE, "magic_writes") \
 	X(CODE_DECODE, "insns_decoded") \
 	X(CODE_INVAL, "code_invalidations") \
 	X(INT_CRITICAL, "int_critical") \
@@ -292,6 +322,8 @@ struct ppc_boot {
 
 struct uart16550;
 struct ppc_vm {
+	bool pv_off;			/* no /hypervisor node, sc is never a hypercall */
+	bool cap_osi, cap_hcall_exit;	/* enable-cap osi / hcall-exit */
 	struct ppc_uic uic;
 	struct ppc_kicker kick;
 	struct ppc_boot boot;
@@ -325,6 +357,26 @@ int ppc_irq_deliverable(struct ppc *c);
 /* The next CLOCK_MONOTONIC ns at which a timer may interrupt, 0 if none; -1 if nothing can wake. */
 int64_t ppc_wake_deadline(struct ppc *c);
 uint64_t ppc_now_ns(void);
+
+int ppc_raise_esr(struct ppc *c, enum ppc_ivor iv, uint32_t srr0, uint32_t esr);
+
+/* ---- pv.c: the paravirtual interface ---- */
+/* struct kvm_vcpu_arch_shared, big-endian; a 32-bit guest uses the low word of 64-bit fields */
+enum {
+	MAGIC_SCRATCH1 = 0, MAGIC_CRITICAL = 24, MAGIC_SPRG0 = 32, MAGIC_SRR0 = 64, MAGIC_SRR1 = 72,
+	MAGIC_DAR = 80, MAGIC_MSR = 88, MAGIC_DSISR = 96, MAGIC_INT_PENDING = 100,
+	MAGIC_ESR = 200, MAGIC_PIR = 204, MAGIC_SPRG4 = 208,
+};
+void pv_pull(struct ppc *c);
+void pv_push(struct ppc *c);
+bool pv_critical(struct ppc *c);
+void pv_set_int_pending(struct ppc *c, bool pending);
+/* The magic page's host address for a data access at ea, or NULL. */
+uint8_t *pv_magic_at(struct ppc *c, uint32_t ea, int acc);
+int pv_sc(struct ppc *c);		/* 0: an ordinary sc; else handled (R_JUMP) */
+void pv_complete(struct ppc *c);	/* at the start of a run: apply a user's completion */
+void pv_slots_changed(struct ppc *c);
+int ppc_enable_cap(struct vm *vm, const char *name, char *why, size_t whylen);
 
 /* ---- tlb.c: guest TLB, shadow TLB ---- */
 void tlb_reset(struct ppc *c);
@@ -406,6 +458,12 @@ static inline int st8(struct ppc *c, uint32_t ea, uint32_t val)
 	return mem_store_slow(c, ea, 1, val);
 }
 
+/* The MSR as the guest last set it (the magic page's, while mapped). */
+static inline uint32_t pv_msr(struct ppc *c)
+{
+	return unlikely(c->magic != NULL) ? be32(c->magic + MAGIC_MSR + 4) : c->msr;
+}
+
 /* ---- code.c: decoded pages ---- */
 struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host);
 void code_invalidate(struct ppc *c, uint64_t gpa, uint64_t len);
@@ -447,7 +505,7 @@ static inline int uic_out(struct vm *vm)
 enum run_result ppc_run(struct vcpu *v, uint64_t budget);
 int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whylen);
 void ppc_boot_cpu(struct vm *vm);
-int ppc_fdt_build(struct vm *vm, const char *cmdline, void **out, size_t *len, char *why, size_t whylen);
+int ppc_fdt_build(struct vm *vm, const char *cmdline, bool pv, void **out, size_t *len, char *why, size_t whylen);
 extern const struct state_desc ppc_regs_file, ppc_sregs_file, ppc_events_file;
 extern const struct vcpu_file ppc_tlb_file, ppc_mmu_file;
 extern const struct vm_file ppc_dtb_file;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ppc.h"
 #include "vmm/text.h"
@@ -34,9 +35,14 @@ static int ppc_vm_init(struct vm *vm, struct kvlist *opts, char *why, size_t why
 	struct ppc_vm *p = PPCVM(vm);
 	int r;
 
-	if (opts->n) {
-		snprintf(why, whylen, "%s: unknown option for arch=ppc440 (it has none)", opts->kv[0].key);
-		return -EINVAL;
+	for (int i = 0; i < opts->n; i++) {
+		const struct kv *o = &opts->kv[i];
+
+		if (strcmp(o->key, "pv") || !o->val || (strcmp(o->val, "on") && strcmp(o->val, "off"))) {
+			snprintf(why, whylen, "%s: unknown option for arch=ppc440 (it has pv=on|off)", o->key);
+			return -EINVAL;
+		}
+		p->pv_off = !strcmp(o->val, "off");
 	}
 	if ((r = uic_init(vm))) {
 		snprintf(why, whylen, "cannot start the interrupt controller's thread");
@@ -121,6 +127,7 @@ static void ppc_slots_changed(struct vm *vm)
 	for (int i = 0; i < vm->ncpus; i++) {
 		code_drop_all(PPC(vm->vcpu[i]));
 		soft_flush(PPC(vm->vcpu[i]));
+		pv_slots_changed(PPC(vm->vcpu[i]));
 	}
 }
 
@@ -165,4 +172,5 @@ const struct arch_ops ppc440_ops = {
 	.mem_written = ppc_mem_written,
 	.slots_changed = ppc_slots_changed,
 	.dirty_rearm = ppc_dirty_rearm,
+	.enable_cap = ppc_enable_cap,
 };

@@ -34,6 +34,7 @@ static void regs_get(struct vcpu *v, void *st)
 	struct ppc *c = PPC(v);
 	struct ppc_regs *r = st;
 
+	pv_pull(c);
 	memcpy(r->gpr, c->gpr, sizeof(r->gpr));
 	r->pc = c->pc;
 	r->msr = c->msr;
@@ -65,6 +66,7 @@ static int regs_set(struct vcpu *v, const void *st, const uint64_t *written, cha
 	c->ctr = r->ctr;
 	c->xer = r->xer & (XER_SO | XER_OV | XER_CA | 0x7f);
 	ppc_set_msr(c, r->msr);
+	pv_push(c);
 	return 0;
 }
 
@@ -109,6 +111,7 @@ static void sregs_get(struct vcpu *v, void *st)
 	struct ppc_sregs *s = st;
 	uint64_t tb = ppc_tb(c);
 
+	pv_pull(c);
 	s->srr0 = c->srr0; s->srr1 = c->srr1; s->csrr0 = c->csrr0; s->csrr1 = c->csrr1;
 	s->mcsrr0 = c->mcsrr0; s->mcsrr1 = c->mcsrr1; s->dear = c->dear; s->esr = c->esr;
 	s->mcsr = c->mcsr; s->ivpr = c->ivpr;
@@ -174,6 +177,7 @@ static int sregs_set(struct vcpu *v, const void *st, const uint64_t *written, ch
 	if (was(written, "tsr"))
 		c->tsr = s->tsr;
 	ppc_update_ctx(c);
+	pv_push(c);
 	return 0;
 }
 

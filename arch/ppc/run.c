@@ -11,7 +11,7 @@
 
 #define CLOCK_EVERY 8192
 
-/* The guest waits (MSR[WE]): how long, or an exit if nothing can wake it. */
+/* The guest waits (MSR[WE] or EV_IDLE): how long, or an exit if nothing can wake it. */
 static enum run_result wait_state(struct ppc *c)
 {
 	int64_t dl = ppc_wake_deadline(c);
@@ -31,6 +31,7 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 	uint64_t done = 0, taken = 0;
 
 	c->stop = STOP_NONE;
+	pv_complete(c);
 	ppc_fp_set_round(c);
 	ppc_timers_update(c);
 	c->insn_until_clock = CLOCK_EVERY;
@@ -51,11 +52,13 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 			res = RUN_EXIT;
 			break;
 		}
+		/* an interrupt taken counts as a step: a guest that faults in a
+		 * loop without retiring anything still ends `step N` */
 		if (!v->replay.n && ppc_deliver(c)) {
 			taken++;
 			continue;
 		}
-		if (unlikely(c->msr & MSR_WE)) {
+		if (unlikely((c->msr & MSR_WE) || c->pv_idle)) {
 			res = wait_state(c);
 			break;
 		}

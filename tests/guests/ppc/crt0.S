@@ -19,6 +19,8 @@ _start:
 	addi	%r1, %r1, stack_top@l
 	li	%r0, 0
 	stwu	%r0, -16(%r1)
+	lis	%r9, boot_fdt@ha	/* the loader's r3: the device tree */
+	stw	%r3, boot_fdt@l(%r9)
 	li	%r3, 0
 	mtspr	63, %r3			/* IVPR */
 	lis	%r4, ivor_table@ha
@@ -46,6 +48,12 @@ set_ivor:
 	mtspr	\n, %r7
 	blr
 	.endr
+
+	.section .sbss, "aw", @nobits
+	.align 2
+	.globl boot_fdt
+boot_fdt:
+	.space 4
 
 	.section .rodata
 ivor_table:

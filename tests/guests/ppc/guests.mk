@@ -20,6 +20,9 @@ $(PPC_DIR)/fpu.elf: $(PPC_DIR)/fpu.c $(PPC_RT) $(PPC_DIR)/lib.h $(PPC_DIR)/link.
 	$(PPC_CC) $(filter-out -msoft-float,$(PPC_CFLAGS)) -mhard-float $(PPC_LDFLAGS) -o $@ \
 		$(PPC_RT) $< $(PPC_LIBS)
 
+$(PPC_DIR)/pv.elf: $(PPC_DIR)/pv.c $(PPC_DIR)/pvloop.S $(PPC_RT) $(PPC_DIR)/lib.h $(PPC_DIR)/link.ld
+	$(PPC_CC) $(PPC_CFLAGS) $(PPC_LDFLAGS) -o $@ $(PPC_RT) $< $(PPC_DIR)/pvloop.S $(PPC_LIBS)
+
 $(PPC_DIR)/%.elf: $(PPC_DIR)/%.c $(PPC_RT) $(PPC_DIR)/lib.h $(PPC_DIR)/link.ld
 	$(PPC_CC) $(PPC_CFLAGS) $(PPC_LDFLAGS) -o $@ $(PPC_RT) $< $(PPC_LIBS)
 

@@ -31,6 +31,9 @@ struct frame {
 /* Called for every interrupt; the default one reports it and stops the guest. */
 void int_handler(unsigned vector, struct frame *f);
 
+/* r3 at entry: the device tree the loader built */
+extern uint32_t boot_fdt;
+
 void putc(char c);
 void puts(const char *s);
 void puthex(uint32_t v);
