@@ -44,6 +44,6 @@ $(BENCH)/ppc/%.elf: $(BENCH_OBJ)/ppc/start.o $(BENCH_OBJ)/ppc/%.o $(BENCH)/ppc/l
 
 $(BENCH_OBJ)/%: $(BENCH)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
 .PRECIOUS: $(BENCH_OBJ)/x86/%.o $(BENCH_OBJ)/ppc/%.o
