@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "text.h"
@@ -336,6 +337,37 @@ ssize_t vm_mem_read(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 		return n;
 	vm_log(vm, "mem: read at 0x%llx: no memory slot there", (unsigned long long)gpa);
 	return -EFAULT;
+}
+
+ssize_t vm_mem_read_with(struct vm *vm, uint64_t gpa, size_t len,
+			 ssize_t (*fn)(void *ctx, const struct iovec *iov, int n), void *ctx)
+{
+	struct iovec iov[MEMSLOTS_MAX];
+	size_t done = 0;
+	ssize_t r;
+	int n = 0;
+
+	pthread_rwlock_rdlock(&vm->slots_lock);
+	while (done < len && n < MEMSLOTS_MAX) {
+		struct memslot *s = memslots_find(&vm->slots, gpa + done);
+		uint64_t off, chunk;
+
+		if (!s || gpa + done < gpa)
+			break;
+		off = gpa + done - s->gpa;
+		chunk = s->size - off < len - done ? s->size - off : len - done;
+		iov[n].iov_base = s->host + off;
+		iov[n++].iov_len = chunk;
+		done += chunk;
+	}
+	if (n || !len || gpa >= memslots_extent(&vm->slots))
+		r = fn(ctx, iov, n);
+	else
+		r = -EFAULT;
+	pthread_rwlock_unlock(&vm->slots_lock);
+	if (r == -EFAULT)
+		vm_log(vm, "mem: read at 0x%llx: no memory slot there", (unsigned long long)gpa);
+	return r;
 }
 
 ssize_t vm_mem_write(struct vm *vm, uint64_t gpa, const void *src, size_t len)

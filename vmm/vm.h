@@ -73,6 +73,15 @@ void vm_release_all(struct vm *vm);
 /* Operations behind the VM's files; each logs its refusals itself. */
 int vm_set_memslot(struct vm *vm, struct memslot_req *rq);
 ssize_t vm_mem_read(struct vm *vm, uint64_t gpa, void *dst, size_t len);
+/*
+ * Zero-copy read: calls fn once with the host ranges of [gpa, gpa+len) up to
+ * the first hole (at most MEMSLOTS_MAX of them), with the slot table locked
+ * so they stay valid during the call.  Returns fn's result, 0 past the end
+ * of memory, or -EFAULT (logged) when gpa is in a hole.
+ */
+struct iovec;
+ssize_t vm_mem_read_with(struct vm *vm, uint64_t gpa, size_t len,
+			 ssize_t (*fn)(void *ctx, const struct iovec *iov, int n), void *ctx);
 ssize_t vm_mem_write(struct vm *vm, uint64_t gpa, const void *src, size_t len);
 /* Harvest: render the pages written since the last harvest and re-arm. */
 void vm_dirty_harvest(struct vm *vm, struct buf *out);
