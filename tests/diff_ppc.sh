@@ -1,24 +1,63 @@
 #!/bin/bash
-# Differential test of the ppc440 guests: each ELF runs under
-#   qemu-system-ppc -M bamboo -nographic -no-reboot -kernel X
-# and under vmmfs (through the vmm API, build/tests/unit/test_ppc_guests
-# compares with the .expect files); this script refreshes and checks the
-# .expect files against QEMU, so the two stay tied together.
+# Differential test of the ppc440 guests against qemu-system-ppc -M bamboo
+# (TCG): the same ELF must print the same under QEMU and under vmmfs.
 #
-#   tests/diff_ppc.sh            compare QEMU's output with each .expect
-#   tests/diff_ppc.sh --update   rewrite the .expect files from QEMU
+#   tests/diff_ppc.sh               QEMU's output of each compared guest against
+#                                   its .expect file (compute: the host build),
+#                                   then vmmfs against the same (test_ppc_guests)
+#   tests/diff_ppc.sh --update      rewrite those .expect files from QEMU
+#   tests/diff_ppc.sh --qemu NAME   print QEMU's output for tests/guests/ppc/NAME.elf
+#   tests/diff_ppc.sh --list        the guests compared with QEMU
+#
+# tests/ppc.bats (make check) runs every compared guest under QEMU and under
+# vmmfs through the files and compares the two.
+#
+# QEMU runs detached from any terminal (serial on stdout, no monitor, no
+# display, stdin from /dev/null) for at most QEMU_TIMEOUT seconds per guest;
+# a guest that does not end in time fails with status 124, naming the guest.
+#
+# Not compared with QEMU 7.2, and why:
+#   tlbivax, debug  QEMU's 440 has no tlbivax and raises no debug events
+#                   (their .expect files are written by hand)
+#   timers          QEMU's FIT re-arms only while TSR[FIS] is set: the guest,
+#                   which clears FIS in its handler, waits for a second FIT
+#                   forever (doc/ppc440.md); timers.expect is written by hand
+#   extirq, inject  they wait for interrupts raised through vmmfs' files
+#   pv              it needs the /hypervisor node of vmmfs' device tree
 set -u
 cd "$(dirname "$0")/.."
 dir=tests/guests/ppc
+guests="hello isa irq tlb fpu compute bigpage"
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-20}
+
+qemu() {
+	timeout -k 2 "$QEMU_TIMEOUT" qemu-system-ppc -M bamboo -display none -monitor none \
+		-serial stdio -no-reboot -kernel "$dir/$1.elf" </dev/null 2>/dev/null
+}
+
+case ${1:-} in
+--list) echo $guests; exit 0 ;;
+--qemu)
+	make -s "$dir/$2.elf" >&2 || exit 1
+	qemu "$2"
+	st=$?
+	[ $st = 124 ] && echo "$2: QEMU did not end within $QEMU_TIMEOUT s" >&2
+	exit $st ;;
+esac
 update=0
 [ "${1:-}" = --update ] && update=1
-guests="hello isa irq tlb fpu compute"
-make -s $(for g in $guests; do echo $dir/$g.elf; done) || exit 1
+make -s $(for g in $guests; do echo $dir/$g.elf; done) $dir/compute.host || exit 1
 fail=0
 for g in $guests; do
-	got=$(timeout 20 qemu-system-ppc -M bamboo -nographic -no-reboot -kernel $dir/$g.elf 2>/dev/null)
+	got=$(qemu $g)
+	st=$?
+	if [ $st != 0 ]; then
+		echo "not ok - $g: QEMU ended with status $st$([ $st = 124 ] && echo ", a timeout")"
+		fail=1
+		continue
+	fi
 	if [ $g = compute ]; then
-		make -s $dir/compute.host && want=$(./$dir/compute.host)
+		want=$(./$dir/compute.host)
 	elif [ $update = 1 ]; then
 		printf '%s\n' "$got" > $dir/$g.expect
 		echo "updated $dir/$g.expect"

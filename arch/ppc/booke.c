@@ -167,6 +167,7 @@ static int take(struct ppc *c, enum ppc_ivor iv, uint32_t srr0)
 		break;
 	}
 	c->v->astat[int_stat[iv]]++;
+	c->nint++;
 	c->pv_idle = false;
 	ppc_set_msr(c, msr);
 	pv_push(c);
@@ -219,6 +220,9 @@ static int pending(struct ppc *c, bool *waiting)
 			   ((tsr & TSR_FIS) && (tcr & TCR_FIE)) || ((tsr & TSR_WIS) && (tcr & TCR_WIE));
 		crit = pv_critical(c);
 	}
+	/* a debug event recorded while MSR[DE] was clear (debug.c) */
+	if ((msr & MSR_DE) && (c->dbcr0 & DBCR0_IDM) && (c->dbsr & DBSR_EVENTS))
+		return IV_DEBUG;
 	if ((msr & MSR_CE) && !crit) {
 		if (c->inj_crit || (uic & 2))
 			return IV_CRITICAL;

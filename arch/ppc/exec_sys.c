@@ -65,7 +65,7 @@ static inline int trap_if(struct ppc *c, unsigned to, uint32_t a, uint32_t b)
 {
 	if (((to & 0x10) && (int32_t)a < (int32_t)b) || ((to & 0x08) && (int32_t)a > (int32_t)b) ||
 	    ((to & 0x04) && a == b) || ((to & 0x02) && a < b) || ((to & 0x01) && a > b))
-		return ppc_program(c, ESR_PTR);
+		return ppc_debug_trap(c) ?: ppc_program(c, ESR_PTR);
 	return 0;
 }
 OP(tw) { return trap_if(c, o->rt, RA, RB); }

@@ -47,6 +47,8 @@ static void soft_fill(struct ppc *c, int acc, uint32_t ea, uintptr_t addend)
 {
 	struct softe *e = &c->soft[acc][(ea >> 12) & (SOFT_N - 1)];
 
+	if (unlikely(c->dbg_dac) && acc != ACC_X)
+		return;		/* every data access goes to the DAC compare */
 	e->tag = (acc == ACC_X ? c->ctx_i : c->ctx_d) | (ea & 0xfffff000u);
 	e->addend = addend;
 }
@@ -94,6 +96,8 @@ static int access_slow(struct ppc *c, uint32_t ea, unsigned size, int write, uin
 	uint8_t *h;
 	int r;
 
+	if (unlikely(c->dbg_dac) && (r = ppc_debug_dac(c, ea, size, write)))
+		return r;
 	if ((ea & 0xfff) + size > 0x1000) {
 		/* crosses a page: byte by byte, big-endian */
 		uint32_t acc = 0, b;
@@ -169,6 +173,8 @@ uint8_t *mem_ram(struct ppc *c, uint32_t ea, unsigned size, int acc, int *ret, u
 	bool small;
 	uint8_t *h;
 
+	if (unlikely(c->dbg_dac) && size && (*ret = ppc_debug_dac(c, ea, size, acc == ACC_W)))
+		return NULL;
 	if (unlikely(c->magic != NULL) && size && (h = pv_magic_at(c, ea, acc)) &&
 	    (ea & 0xfff) + size <= PAGE_SIZE) {
 		magic_count(c, acc == ACC_W);

@@ -67,7 +67,19 @@ struct op;
 #define TSR_DIS  0x08000000u
 #define TSR_FIS  0x04000000u
 
-#define DBCR0_RST 0x30000000u
+/* DBCR0 enables and the DBSR events they record share bit positions (IAC, DAC, ...). */
+#define DBCR0_IDM  0x40000000u
+#define DBCR0_RST  0x30000000u
+#define DBG_ICMP   0x08000000u
+#define DBG_BRT    0x04000000u
+#define DBG_TRAP   0x01000000u
+#define DBG_IAC(n) (0x00800000u >> (n))		/* n = 0..3: IAC1-4 */
+#define DBG_IAC_ALL 0x00f00000u
+#define DBG_DACR(n) (0x00080000u >> 2 * (n))	/* n = 0..1: DAC1R, DAC2R */
+#define DBG_DACW(n) (0x00040000u >> 2 * (n))
+#define DBG_DAC_ALL 0x000f0000u
+#define DBSR_IDE   0x80000000u		/* an event was recorded while MSR[DE] was 0 */
+#define DBSR_EVENTS (DBG_ICMP | DBG_BRT | DBG_TRAP | DBG_IAC_ALL | DBG_DAC_ALL)
 #define MMUCR_STS 0x00010000u
 #define MMUCR_STID 0x000000ffu
 
@@ -204,6 +216,9 @@ struct ppc {
 	uint32_t tcr, tsr, decar;
 	uint32_t dbcr0, dbcr1, dbcr2, dbsr, iac[4], dac[2], dvc[2];
 	uint32_t pir, rstcfg;
+	bool dbg_insn;			/* IDM with IAC, ICMP or BRT: one instruction at a time */
+	bool dbg_dac;			/* IDM with a DAC: no soft-TLB data entries */
+	uint64_t nint;			/* interrupts taken, to tell a completed instruction */
 	uint32_t ivlim, dvlim, inv[4], itv[4], dnv[4], dtv[4];	/* cache setup, kept for reads */
 
 	/* time base and timers, in time-base ticks (host CLOCK_MONOTONIC based) */
@@ -359,6 +374,15 @@ int64_t ppc_wake_deadline(struct ppc *c);
 uint64_t ppc_now_ns(void);
 
 int ppc_raise_esr(struct ppc *c, enum ppc_ivor iv, uint32_t srr0, uint32_t esr);
+
+/* ---- debug.c: debug events (internal debug mode) ---- */
+void ppc_debug_update(struct ppc *c);	/* after DBCR0 changed */
+/* One instruction with IAC before, BRT and ICMP after; 0 or R_EXIT, *retired if it completed. */
+int ppc_debug_step(struct ppc *c, struct op *o, bool *retired);
+/* A data access to [ea, ea+size) while a DAC is enabled: 0, or R_JUMP (debug interrupt taken). */
+int ppc_debug_dac(struct ppc *c, uint32_t ea, unsigned size, int write);
+/* A trap condition met: R_JUMP if it became a debug interrupt, else 0 (take the program interrupt). */
+int ppc_debug_trap(struct ppc *c);
 
 /* ---- pv.c: the paravirtual interface ---- */
 /* struct kvm_vcpu_arch_shared, big-endian; a 32-bit guest uses the low word of 64-bit fields */

@@ -177,6 +177,7 @@ static int sregs_set(struct vcpu *v, const void *st, const uint64_t *written, ch
 	if (was(written, "tsr"))
 		c->tsr = s->tsr;
 	ppc_update_ctx(c);
+	ppc_debug_update(c);
 	pv_push(c);
 	return 0;
 }

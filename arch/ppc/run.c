@@ -71,6 +71,21 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 			continue;
 		}
 		c->resync = 0;
+		if (unlikely(c->dbg_insn)) {
+			/* debug events are decided around each instruction */
+			bool retired;
+
+			if (ppc_debug_step(c, o, &retired) == R_EXIT) {
+				res = RUN_EXIT;
+				break;
+			}
+			if (retired)
+				done++;
+			else
+				taken++;
+			c->insn_until_clock--;
+			continue;
+		}
 		vbase = c->pc & ~0xfffu;
 		for (;;) {
 			uint64_t n = budget - done - taken, i;

@@ -119,6 +119,7 @@ int spr_write(struct ppc *c, unsigned spr, uint32_t val)
 	case SPR_DBSR: c->dbsr &= ~val; return 0;		/* write one to clear */
 	case SPR_DBCR0:
 		c->dbcr0 = val & ~DBCR0_RST;
+		ppc_debug_update(c);
 		if (val & DBCR0_RST) {
 			/* core, chip or system reset: the guest asks to be reset */
 			vcpu_set_exit(c->v, EXIT_SYSTEM_EVENT);

@@ -2,8 +2,9 @@
  * ppc440 guests through the vmm API (no FUSE): each guest in
  * tests/guests/ppc runs until it resets the core through DBCR0, and its
  * console must equal its .expect file (the output of the same ELF under
- * qemu-system-ppc -M bamboo, kept by tests/diff_ppc.sh; tlbivax.expect is
- * written by hand, QEMU's 440 lacks tlbivax) or, for the compute
+ * qemu-system-ppc -M bamboo, kept by tests/diff_ppc.sh; tlbivax.expect and
+ * debug.expect are written by hand, QEMU's 440 lacks tlbivax and debug
+ * events) or, for the compute
  * guest, the output of the same C compiled for the host.
  */
 #include <errno.h>
@@ -177,6 +178,9 @@ int main(void)
 	guest_vs_expect("tlb");
 	guest_vs_expect("fpu");
 	guest_vs_expect("tlbivax");
+	guest_vs_expect("debug");
+	guest_vs_expect("timers");
+	guest_vs_expect("bigpage");
 	tlb_counters();
 	return check_done();
 }

@@ -10,7 +10,9 @@ PPC_RT      := $(PPC_DIR)/crt0.S $(PPC_DIR)/lib.c
 
 PPC_GUESTS  := $(PPC_DIR)/hello.elf $(PPC_DIR)/compute.elf $(PPC_DIR)/isa.elf \
                $(PPC_DIR)/irq.elf $(PPC_DIR)/tlb.elf $(PPC_DIR)/fpu.elf \
-               $(PPC_DIR)/tlbivax.elf $(PPC_DIR)/extirq.elf $(PPC_DIR)/pv.elf
+               $(PPC_DIR)/tlbivax.elf $(PPC_DIR)/extirq.elf $(PPC_DIR)/pv.elf \
+               $(PPC_DIR)/debug.elf $(PPC_DIR)/timers.elf $(PPC_DIR)/inject.elf \
+               $(PPC_DIR)/bigpage.elf
 GUESTS      += $(PPC_GUESTS)
 
 $(PPC_DIR)/hello.elf: $(PPC_DIR)/hello.S $(PPC_DIR)/link.ld
