@@ -37,6 +37,26 @@ teardown() { vmmfs_teardown; }
 	assert_line "tr.type=0xb"
 }
 
+@test "ring 3 in 32-bit mode: ESP0 stack, sysenter/sysexit, the I/O bitmap, #GP error codes" {
+	vm_new t
+	vm_load t cpu_ring32.elf
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
+	run vm_console t
+	assert_line "ring 3 prints through the I/O bitmap"
+	assert_line "int 0x80 from ring 3 on the ESP0 stack"
+	assert_line "sysenter to ring 0"
+	assert_line "sysexit back to ring 3"
+	assert_line "#GP error=0x00000010"
+	assert_line "#GP error=0x0000040a"
+	assert_line "ring32: done"
+	# denied port 0x80, the word at 0x3ff, rep outsb, cli, hlt, mov from cr0, lgdt
+	[ "$(grep -c '^#GP error=0x00000000$' <<<"$output")" -eq 7 ] || fail "expected seven #GP(0)"
+	run rd "$MNT/t/sregs"
+	assert_line "tr.sel=0x28"
+	assert_line "tr.limit=0x2068"
+}
+
 @test "msrs: shown by name, written whole or not at all" {
 	vm_new t
 	run rd "$MNT/t/cpu/0/msrs"
@@ -57,6 +77,70 @@ teardown() { vmmfs_teardown; }
 	assert_line "dr6=0xffff0ff0"
 	assert_line "dr7=0x400"
 	assert_line "db0=0x0"
+}
+
+@test "DR0-3, DR7 and TF in the guest: #DB faults and traps with DR6 bits, RF, rep" {
+	vm_new t
+	vm_load t cpu_debug.elf
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
+	run vm_console t
+	assert_line "exec dr0: hits=1 dr6=0x00000001 eip ok"
+	assert_line "exec dr0 again: hits=1 dr6=0x00000001 eip ok"
+	assert_line "write dr1 len4: hits=1 dr6=0x00000002 eip ok"
+	assert_line "read of a write watchpoint: hits=0 dr6=0x00000000 eip ok"
+	assert_line "read dr2 len2: hits=1 dr6=0x00000004 eip ok"
+	assert_line "dword over dr3 len1: hits=1 dr6=0x00000008 eip ok"
+	assert_line "dr0 len8: hits=1 dr6=0x00000001 eip ok"
+	assert_line "rep stopped with ecx=10"
+	assert_line "tf: traps=6 dr6=0x00004000"
+	refute_output --partial WRONG
+}
+
+# The address of a symbol of a guest, as 0x...
+sym() {
+	printf '0x%x\n' "0x$(nm "tests/guests/x86/$1" | awk -v s="$2" '$3 == s { print $1 }')"
+}
+
+@test "debug on: breakpoints, watchpoints and TF steps end the run (reason=debug)" {
+	local target counter fl
+	target=$(sym cpu_debug.elf gd_target)
+	counter=$(sym cpu_debug.elf gd_counter)
+	vm_new t
+	vm_load t cpu_debug.elf
+	# db0: execute at gd_target; db1: a 4-byte write watchpoint on gd_counter
+	echo "db0=$target db1=$counter dr7=0xd00405" >"$MNT/t/cpu/0/debugregs"
+	echo "debug on" >"$MNT/t/ctl"
+	run rd "$MNT/t/log"
+	assert_output --partial "guest debugging on"
+	vm_run t
+	run vm_exit t
+	assert_output --regexp "^reason=debug kind=watchpoint pc=0x[0-9a-f]+ addr=$counter\$"
+	# a trap: the write is done
+	run od -An -tu4 -j $((counter)) -N4 "$MNT/t/mem"
+	assert_output --regexp "^ +1\$"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=debug kind=breakpoint pc=$target"
+	# the guest saw nothing: DR6 untouched, no #DB delivered
+	run rd "$MNT/t/cpu/0/debugregs"
+	assert_line "dr6=0xffff0ff0"
+	# TF: one instruction (mov $0x1234, %eax: 5 bytes), then a step exit
+	fl=$(rd "$MNT/t/regs" | sed -n 's/^rflags=//p')
+	echo "rflags=$((fl | 0x100))" >"$MNT/t/regs"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=debug kind=step pc=$(printf 0x%x $((target + 5)))"
+	run rd "$MNT/t/regs"
+	assert_line "rax=0x1234"
+	fl=$(rd "$MNT/t/regs" | sed -n 's/^rflags=//p')
+	[ $((fl & 0x10000)) -eq 0 ] || fail "RF is still set after the instruction: rflags=$fl"
+	echo "rflags=$((fl & ~0x100))" >"$MNT/t/regs"
+	echo "dr7=0x400" >"$MNT/t/cpu/0/debugregs"
+	echo "debug off" >"$MNT/t/ctl"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
+	run vm_console t
+	assert_line "tf: traps=6 dr6=0x00004000"
+	assert_line "debug: done"
 }
 
 @test "cpuid: the model with the KVM leaves, writable until the first run" {

@@ -4,8 +4,9 @@
 #   isa-debug-exit at 0xf4)
 # and under vmmfs mounted at MNT (first argument), and what the two print on
 # the serial port must be identical.  Guests cover 32-bit and 64-bit C
-# (hashing, sorting, sieves, 64-bit division), ring 3 with syscalls, TSS
-# stack switches and #GP error codes.
+# (hashing, sorting, sieves, 64-bit division), ring 3 in both modes with
+# syscalls, sysenter, TSS stack switches, the I/O permission bitmap and #GP
+# error codes, and debug registers with TF single-stepping.
 #
 #   tests/diff_x86.sh MNT [GUEST.elf ...]
 # prints TAP-like lines; exits 0 when every guest agrees.
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 mnt=${1:?usage: tests/diff_x86.sh MOUNTPOINT [GUEST.elf ...]}
 shift
 dir=tests/guests/x86
-guests=${*:-"hello.elf demo.elf compute.elf cpu_compute64.elf cpu_ring64.elf"}
+guests=${*:-"hello.elf demo.elf compute.elf cpu_compute64.elf cpu_ring64.elf cpu_debug.elf cpu_ring32.elf"}
 fail=0
 n=0
 for g in $guests; do

@@ -45,6 +45,58 @@ stat_of() {
 	[ "$(stat_of t guest_page_faults)" -eq 2 ]
 }
 
+@test "unsync page tables: PTEs edited in place are seen after invlpg and CR3 writes, 2-level and PAE" {
+	for g in pg_unsync pg_unsync_pae; do
+		vm_new "$g" 16M
+		vm_load "$g" "$g.elf"
+		run_to_exit "$g"
+		run vm_console "$g"
+		assert_line "pg_unsync: 0 failed"
+		# the forgotten invlpgs: the soft TLB still held the old frame
+		assert_line --regexp "^pg_unsync: stale reads after a forgotten invlpg: [0-3]$"
+		[ "$(stat_of "$g" unsync)" -ge 10 ]
+		[ "$(stat_of "$g" sync)" -ge 10 ]
+		# only directory writes are emulated: PTE edits go through unsync pages
+		[ "$(stat_of "$g" pt_writes_emulated)" -le 4 ]
+	done
+}
+
+@test "mmu and stats show unsync pages and the sync counters" {
+	vm_new t 16M
+	vm_load t pg_remap.elf
+	run_to_exit t
+	run vm_console t
+	assert_output "pg_remap: 0 failed"
+	[ "$(stat_of t unsync)" -gt 0 ]
+	grep -q "^unsync=" "$MNT/t/stats"
+	grep -q "^sync=" "$MNT/t/stats"
+	# pg_remap ends with the page table of 0x40000000 edited through a mapping of it
+	grep -q "level=1 glevels=2 direct=0 .* unsync=1 write_protected=0" "$MNT/t/cpu/0/mmu"
+}
+
+@test "long mode, 4-level paging: the permission matrix for 4 KiB, 2 MiB and 1 GiB pages, with NX" {
+	vm_new t 16M
+	vm_load t pg_long.elf
+	vm_run t
+	run vm_exit t
+	assert_output --regexp '^reason=io dir=out port=0x510 '
+	grep -qx "gva=0xffff800000900000 gpa=0x900000 rights=rwxs writable=0 size=1G" "$MNT/t/cpu/0/tlb"
+	grep -qx "gva=0x40805000 gpa=0x805000 rights=rw-s writable=1 size=2M" "$MNT/t/cpu/0/tlb"
+	echo "gva=0xffff800000900000" >"$MNT/t/cpu/0/translate"
+	grep -qx "gpa=0x900000" "$MNT/t/cpu/0/translate"
+	grep -qx "level=3" "$MNT/t/cpu/0/translate"
+	echo "gva=0x40805000 access=x" >"$MNT/t/cpu/0/translate"
+	grep -qx "error=0x11" "$MNT/t/cpu/0/translate"
+	echo "gva=0x800000000000" >"$MNT/t/cpu/0/translate"
+	grep -qx "fault=gp" "$MNT/t/cpu/0/translate"
+	grep -q "level=4 glevels=4 direct=0 .*nxe=1 root_count=1 " "$MNT/t/cpu/0/mmu"
+	run_to_exit t
+	run vm_console t
+	assert_output "pg_long: 9216 cases, 0 mismatches"
+	[ "$(stat_of t paging_levels)" -eq 4 ]
+	[ "$(stat_of t unsync)" -gt 0 ]
+}
+
 @test "64 address spaces: shadow pages are found again on every CR3 switch" {
 	vm_new t 16M
 	vm_load t pg_spaces.elf

@@ -111,6 +111,34 @@ static void page_drop_blocks(struct x86_cpu *c, struct cpage *p)
 	p->blocks = p->blocks2 = NULL;
 }
 
+/* One block out of its pages' lists and the lookup structures. */
+static void block_drop(struct x86_cpu *c, struct block *b)
+{
+	struct cpage *p;
+
+	if ((p = cpage_find(c, b->pa >> PAGE_SHIFT)))
+		unlink_from(&p->blocks, b, 0);
+	if ((b->pa_last >> PAGE_SHIFT) != (b->pa >> PAGE_SHIFT) && (p = cpage_find(c, b->pa_last >> PAGE_SHIFT)))
+		unlink_from(&p->blocks2, b, 1);
+	block_kill(c, b);
+}
+
+/*
+ * A block is found by the physical address of its first byte; one whose
+ * last instruction spills onto the next page is only good while that page
+ * still maps to the frame it was decoded from.
+ */
+static int spill_still_mapped(struct x86_cpu *c, const struct block *b, uint64_t lin)
+{
+	uint64_t next = (lin & PAGE_MASK) + PAGE_SIZE, pa2;
+
+	if ((b->pa_last >> PAGE_SHIFT) == (b->pa >> PAGE_SHIFT))
+		return 1;
+	if (!(c->mode & MODE_LONG))
+		next = (uint32_t)next;
+	return mem_fetch_ptr_nofault(c, next, &pa2) && (pa2 >> PAGE_SHIFT) == (b->pa_last >> PAGE_SHIFT);
+}
+
 void blocks_page_written(struct x86_cpu *c, uint64_t gfn, uint64_t off, unsigned len)
 {
 	struct cpage *p = cpage_find(c, gfn);
@@ -250,6 +278,11 @@ struct block *block_get(struct x86_cpu *c, int *err)
 	for (b = c->bhash[h]; b; b = b->hnext)
 		if (b->pa == pa && b->eip == eip && b->cs_base == csb && b->mode == c->mode)
 			break;
+	/* the jump cache is cleared with the soft TLB, so only this path checks */
+	if (b && !spill_still_mapped(c, b, lin)) {
+		block_drop(c, b);
+		b = NULL;
+	}
 	if (!b) {
 		b = block_decode(c, lin, pa, p, err);
 		if (!b)

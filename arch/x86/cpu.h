@@ -195,6 +195,8 @@ struct tlbe {
 	X(PF_REFLECTED, "guest_page_faults") \
 	X(SPTES, "sptes_installed") \
 	X(PT_WRITES, "pt_writes_emulated") \
+	X(UNSYNC, "unsync") \
+	X(SYNC, "sync") \
 	X(SPTE_ZAPS, "spte_zaps") \
 	X(SP_CREATED, "shadow_pages_created") \
 	X(SP_EVICTED, "shadow_pages_evicted") \
@@ -246,8 +248,10 @@ struct x86_cpu {
 	unsigned ncpuid;
 	uint8_t ran;		/* the vcpu has run: the cpuid model is fixed */
 	uint8_t guest_debug;	/* debug on: breakpoints and TF end the run (reason=debug) */
-	uint8_t db_pending;	/* a data breakpoint hit by the instruction that just retired */
-	uint64_t db_hits;	/* its DR6 B0-B3 bits */
+	uint8_t dbg_armed;	/* DR7 enables a breakpoint: run one instruction at a time */
+	uint8_t watching;	/* ... and a data breakpoint: watched pages stay out of the soft TLB */
+	uint32_t db_hits;	/* DR6 B0-B3 of the data breakpoints the current instruction hit */
+	uint32_t db_pending;	/* DR6 bits held back by mov ss / pop ss for one instruction */
 
 	struct x86_mmu *mmu;	/* the shadow page engine (mmu.h) */
 	uint8_t tlb_user;	/* soft TLB entries were made for CPL 3 */
@@ -289,6 +293,7 @@ static inline void lf_set(struct x86_cpu *c, uint32_t op, uint32_t size, uint64_
 /* ---- mem.c: the memory path ---- */
 enum { ACC_OK = 0, ACC_EXIT = 1, ACC_UNMAPPED_FETCH = 2 };
 void tlb_flush(struct x86_cpu *c);
+void tlb_flush_page(struct x86_cpu *c, uint64_t lin);	/* invlpg: one linear page */
 void tlb_drop_write_pa(struct x86_cpu *c, uint64_t pa_page);
 void tlb_drop_write_slot(struct x86_cpu *c, const struct memslot *s);
 /* Slow paths; return ACC_OK or ACC_EXIT (vcpu->exit filled by vcpu_io). */
@@ -485,6 +490,19 @@ int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int 
 /* Pending injected events: deliver what can be delivered now.  Returns as x86_deliver. */
 int x86_inject_pending(struct x86_cpu *c);
 int x86_irq_deliverable(struct x86_cpu *c);
+
+/* ---- debug.c: DR0-7 breakpoints, TF, guest debugging ---- */
+enum { DBG_NONE = 0, DBG_DELIVERED = -1 };	/* or RUN_EXIT */
+void x86_debug_update(struct x86_cpu *c);	/* DR7 or DR0-3 changed */
+/* Before an instruction at cs:rip: its execute breakpoint, if any. */
+int x86_debug_before(struct x86_cpu *c);
+/* After instruction i retired: RF, TF and data breakpoint traps.  fl0: rflags
+ * before it; events0: astat[X86_STAT_EVENTS] before it. */
+int x86_debug_after(struct x86_cpu *c, const struct insn *i, uint64_t fl0, uint64_t events0);
+/* The memory slow path's view: a watched page (no soft TLB entry), an access. */
+int x86_watch_page(const struct x86_cpu *c, uint64_t lin);
+void x86_watch(struct x86_cpu *c, uint64_t lin, unsigned size, int write);
+int x86_set_guest_debug(struct vm *vm, int on, char *why, size_t whylen);
 
 /* ---- block.c ---- */
 struct block *block_get(struct x86_cpu *c, int *err);

@@ -205,6 +205,17 @@ static int shutdown(struct x86_cpu *c)
 	return 1;
 }
 
+static int contributory(unsigned vec)
+{
+	return vec == EXC_DE || (vec >= EXC_TS && vec <= EXC_GP);
+}
+
+/*
+ * A fault while delivering becomes #DF only for the pairs the manual names
+ * (contributory after contributory, #PF or contributory after #PF); after
+ * int n or a benign exception the new fault is simply delivered instead,
+ * returning to the instruction that raised the first.
+ */
 int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int soft, uint64_t ret_ip)
 {
 	struct dfault f;
@@ -219,6 +230,9 @@ int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int 
 		return 1;
 	if (vec == EXC_DF)
 		return shutdown(c);
+	if (soft || !(contributory(vec) || vec == EXC_PF) ||
+	    !(contributory(f.vec) || (vec == EXC_PF && f.vec == EXC_PF)))
+		return x86_deliver(c, f.vec, 1, f.err, 0, soft && c->cur ? c->cur->ip : ret_ip);
 	r = deliver_once(c, EXC_DF, 1, 0, 0, ret_ip, &f);
 	if (r == DELIVERED)
 		return 0;

@@ -46,7 +46,8 @@ H(h_jcc); H(h_jmp); H(h_jmp_rm); H(h_call); H(h_call_rm); H(h_ret); H(h_retf);
 H(h_loop); H(h_jcxz); H(h_jmp_far); H(h_jmp_far_m); H(h_call_far); H(h_call_far_m);
 H(h_int); H(h_int3); H(h_into); H(h_iret);
 
-/* exec_sys.c */
+/* exec_sys.c; x86_io_check: IOPL, then the TSS I/O permission bitmap (#GP(0)) */
+void x86_io_check(struct x86_cpu *c, uint16_t port, unsigned size);
 H(h_in); H(h_out); H(h_hlt); H(h_lgdt); H(h_sgdt); H(h_smsw); H(h_lmsw); H(h_invlpg);
 H(h_mov_r_cr); H(h_mov_cr_r); H(h_clts); H(h_cpuid); H(h_rdtsc);
 H(h_mov_r_dr); H(h_mov_dr_r); H(h_rdtscp);

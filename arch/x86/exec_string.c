@@ -51,7 +51,8 @@ static inline int more(struct x86_cpu *c, const struct insn *i, unsigned k)
 		return k == 0;
 	if (!idx(c, RCX, i->as))
 		return 0;
-	if (k && k % YIELD_EVERY == 0 && vcpu_should_return(c->v))
+	/* a data breakpoint traps after the element that hit it, rip on the instruction */
+	if (k && (c->db_hits || (k % YIELD_EVERY == 0 && vcpu_should_return(c->v))))
 		return -1;
 	return 1;
 }
@@ -152,12 +153,6 @@ int h_scas(struct x86_cpu *c, const struct insn *i)
 	return compare(c, i, 1);
 }
 
-static void io_check(struct x86_cpu *c)
-{
-	if ((c->s.cr0 & CR0_PE) && c->cpl > ((c->s.rflags & FL_IOPL) >> 12))
-		x86_fault(c, EXC_GP, 1, 0);
-}
-
 int h_ins(struct x86_cpu *c, const struct insn *i)
 {
 	unsigned sz = i->op, as = i->as, k = 0;
@@ -165,7 +160,7 @@ int h_ins(struct x86_cpu *c, const struct insn *i)
 	uint16_t port = c->s.gpr[RDX];
 	int r;
 
-	io_check(c);
+	x86_io_check(c, port, sz);
 	while ((r = more(c, i, k++)) > 0) {
 		uint64_t v;
 
@@ -186,7 +181,7 @@ int h_outs(struct x86_cpu *c, const struct insn *i)
 	uint16_t port = c->s.gpr[RDX];
 	int r;
 
-	io_check(c);
+	x86_io_check(c, port, sz);
 	while ((r = more(c, i, k++)) > 0) {
 		uint64_t v = seg_read(c, i->seg, idx(c, RSI, as), sz);
 

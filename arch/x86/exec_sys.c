@@ -9,10 +9,25 @@
 #include "platform.h"
 #include "vmm/vm.h"
 
-static void io_allowed(struct x86_cpu *c)
+/*
+ * Above IOPL a port is granted by the I/O permission bitmap of the current
+ * 32- or 64-bit TSS (at the offset the word at 0x66 holds): every bit of
+ * the access must be clear.  The CPU reads two bytes of the bitmap; both
+ * must be inside the TSS limit.  A 16-bit TSS has no bitmap.
+ */
+void x86_io_check(struct x86_cpu *c, uint16_t port, unsigned size)
 {
-	/* no TSS I/O bitmap yet: outside ring 0 only IOPL grants ports */
-	if ((c->s.cr0 & CR0_PE) && c->cpl > ((c->s.rflags & FL_IOPL) >> 12))
+	const struct x86_seg *tr = &c->s.seg[SEG_TR];
+	uint64_t off;
+
+	if (!(c->s.cr0 & CR0_PE) || c->cpl <= ((c->s.rflags & FL_IOPL) >> 12))
+		return;
+	if (!tr->p || !(tr->type & 8) || tr->limit < 0x67)
+		x86_fault(c, EXC_GP, 1, 0);
+	off = lin_read(c, seg_lin(c, SEG_TR, 0x66), 2) + port / 8;
+	if (off + 1 > tr->limit)
+		x86_fault(c, EXC_GP, 1, 0);
+	if ((lin_read(c, seg_lin(c, SEG_TR, off), 2) >> (port & 7)) & ((1u << size) - 1))
 		x86_fault(c, EXC_GP, 1, 0);
 }
 
@@ -25,7 +40,7 @@ int h_in(struct x86_cpu *c, const struct insn *i)
 {
 	uint64_t v;
 
-	io_allowed(c);
+	x86_io_check(c, port_of(c, i), i->os);
 	if (vcpu_io(c->v, 0, port_of(c, i), i->os, 0, &v))
 		x86_exit_now(c);
 	reg_put(c, RAX * 8, i->os, v);
@@ -37,7 +52,7 @@ int h_out(struct x86_cpu *c, const struct insn *i)
 	struct x86_vm *xv = c->vm->arch_state;
 	uint64_t v = c->s.gpr[RAX] & size_mask(i->os), code;
 
-	io_allowed(c);
+	x86_io_check(c, port_of(c, i), i->os);
 	if (vcpu_io(c->v, 0, port_of(c, i), i->os, 1, &v))
 		x86_exit_now(c);
 	if (debugexit_take(&xv->dbg, &code)) {
@@ -306,6 +321,8 @@ int h_mov_dr_r(struct x86_cpu *c, const struct insn *i)
 		v = d == &c->s.dr6 ? (v & 0xe00f) | 0xffff0ff0 : (v & 0xffff2bff) | 0x400;
 	}
 	*d = v;
+	if (d != &c->s.dr6)
+		x86_debug_update(c);
 	c->s.rip = i->next;
 	return 1;
 }

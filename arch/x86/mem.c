@@ -17,6 +17,17 @@ void tlb_flush(struct x86_cpu *c)
 	memset(c->jc, 0, sizeof(c->jc));
 }
 
+void tlb_flush_page(struct x86_cpu *c, uint64_t lin)
+{
+	for (int k = 0; k < TLB_KINDS; k++) {
+		struct tlbe *e = &c->tlb[k][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
+
+		if (e->tag == (lin & PAGE_MASK))
+			e->tag = TLB_INVALID;
+	}
+	memset(c->jc, 0, sizeof(c->jc));
+}
+
 void tlb_drop_write_pa(struct x86_cpu *c, uint64_t pa_page)
 {
 	for (unsigned i = 0; i < TLB_SIZE; i++)
@@ -62,7 +73,7 @@ static void tlb_install(struct x86_cpu *c, int kind, uint64_t lin, uint64_t pa, 
 	struct tlbe *e = &c->tlb[kind][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
 	uint8_t *h = memslot_hva(s, pa & PAGE_MASK, PAGE_SIZE);
 
-	if (!h)
+	if (!h || (c->watching && kind != TLB_FETCH && x86_watch_page(c, lin)))
 		return;
 	e->tag = lin & PAGE_MASK;
 	e->delta = (uintptr_t)h - (uintptr_t)(lin & PAGE_MASK);
@@ -135,6 +146,8 @@ int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
 	int r;
 
 	lin = lin_of(c, lin);
+	if (c->watching)
+		x86_watch(c, lin, size, 0);
 	if (first_part(lin, size) == size)
 		return read_page(c, lin, size, val);
 	check_second_page(c, lin, size, TLB_READ);
@@ -153,6 +166,8 @@ int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
 	int r;
 
 	lin = lin_of(c, lin);
+	if (c->watching)
+		x86_watch(c, lin, size, 1);
 	if (first_part(lin, size) == size)
 		return write_page(c, lin, size, val);
 	check_second_page(c, lin, 1, TLB_WRITE);	/* the first page, too, before any byte */

@@ -165,11 +165,21 @@ static void spte_zap(struct x86_mmu *m, const struct sp *sp, uint64_t *e)
 	*e = 0;
 }
 
+static void unsync_unlink(struct sp *sp)
+{
+	*sp->uprev = sp->unext;
+	if (sp->unext)
+		sp->unext->uprev = sp->uprev;
+	sp->unsync = 0;
+}
+
 static void shadow_free(struct x86_cpu *c, struct sp *sp)
 {
 	struct x86_mmu *m = c->mmu;
 	struct sp **pp = &m->hash[sp_hash(sp->gfn)];
 
+	if (sp->unsync)
+		unsync_unlink(sp);
 	for (unsigned i = 0; i < 512; i++)
 		spte_zap(m, sp, &sp->spt[i]);
 	for (unsigned i = 0; i < sp->nparents; i++)
@@ -183,10 +193,11 @@ static void shadow_free(struct x86_cpu *c, struct sp *sp)
 	free(sp);
 }
 
-int mmu_gfn_is_pt(struct x86_cpu *c, uint64_t gfn)
+/* Guest writes to gfn must come to the engine: a shadow page of it is in sync. */
+static int gfn_protected(struct x86_cpu *c, uint64_t gfn)
 {
 	for (struct sp *sp = c->mmu->hash[sp_hash(gfn)]; sp; sp = sp->hnext)
-		if (sp->gfn == gfn && !sp->role.direct)
+		if (sp->gfn == gfn && !sp->role.direct && !sp->unsync)
 			return 1;
 	return 0;
 }
@@ -199,6 +210,107 @@ static void write_protect(struct x86_cpu *c, uint64_t gfn)
 	for (unsigned i = 0; r && i < r->n; i++)
 		*r->sptes[i] &= ~SPTE_HW;
 	tlb_drop_write_pa(c, gfn << PAGE_SHIFT);
+}
+
+/* ---- unsync leaf pages ---- */
+
+/* The engine may let writes to this frame through without looking. */
+static int write_through_ok(struct x86_cpu *c, uint64_t gfn, int writing)
+{
+	struct memslot *s = memslots_find(&c->vm->slots, gfn << PAGE_SHIFT);
+	uint64_t pg;
+
+	if (!s || (s->flags & MEMSLOT_READONLY) || gfn_protected(c, gfn))
+		return 0;
+	if (!s->dirty || writing)	/* a write marks the page dirty now */
+		return 1;
+	pg = ((gfn << PAGE_SHIFT) - s->gpa) >> PAGE_SHIFT;
+	return !!(s->dirty[pg / 64] & (1ull << (pg % 64)));
+}
+
+
+/*
+ * Bring one spte of an unsync page in line with the guest PTE it was made
+ * from.  A PTE the walk would take as it is (present, accessed, no
+ * reserved bits) is installed, as the CPU may load a TLB entry from it;
+ * writes go through only while it is dirty.  Any other PTE drops the
+ * spte, and the next access walks and faults or sets A.
+ */
+static void spte_resync(struct x86_cpu *c, struct sp *sp, unsigned i)
+{
+	struct x86_mmu *m = c->mmu;
+	uint64_t *e = &sp->spt[i], pte, gfn, old = *e;
+	struct walk_mode wm = { .levels = sp->role.glevels, .nxe = sp->role.nxe };
+	unsigned es = wm.levels == 2 ? 4 : 8, idx = wm.levels == 2 ? sp->role.quadrant * 512 + i : i;
+	unsigned rights;
+
+	if (!(old & SPTE_P))
+		return;
+	if (gmem_read(c, (sp->gfn << PAGE_SHIFT) + idx * es, es, &pte) ||
+	    walk_pte_leaf(&wm, pte, &gfn, &rights)) {
+		spte_zap(m, sp, e);
+		STAT(c, SPTE_ZAPS);
+		return;
+	}
+	rights &= sp->role.access;
+	if (gfn != old >> SPTE_GFN_SHIFT) {
+		spte_zap(m, sp, e);
+		if (rmap_add(m, gfn, e))
+			return;
+		STAT(c, SPTES);
+	}
+	*e = gfn << SPTE_GFN_SHIFT | (uint64_t)rights << SPTE_RIGHTS_SHIFT | SPTE_P |
+	     ((pte & PTE_D) && write_through_ok(c, gfn, 0) ? SPTE_HW : 0);
+}
+
+/* The whole page in sync again, and its guest table write-protected again. */
+static void sync_page(struct x86_cpu *c, struct sp *sp)
+{
+	for (unsigned i = 0; i < 512; i++)
+		spte_resync(c, sp, i);
+	unsync_unlink(sp);
+	write_protect(c, sp->gfn);
+	STAT(c, SYNC);
+}
+
+static void sync_gfn(struct x86_cpu *c, uint64_t gfn)
+{
+	for (struct sp *sp = c->mmu->hash[sp_hash(gfn)]; sp; sp = sp->hnext)
+		if (sp->gfn == gfn && sp->unsync)
+			sync_page(c, sp);
+}
+
+/* A CR3 write or a new context: no unsync page may outlive it. */
+static void sync_all(struct x86_cpu *c)
+{
+	while (c->mmu->unsync)
+		sync_page(c, c->mmu->unsync);
+}
+
+/*
+ * A guest write reaches gfn, a shadowed page table.  When only leaf shadow
+ * pages shadow it, they go unsync and the write goes through; otherwise it
+ * stays write-protected and the write is emulated.
+ */
+static void try_unsync(struct x86_cpu *c, uint64_t gfn)
+{
+	struct x86_mmu *m = c->mmu;
+	struct sp *sp;
+
+	for (sp = m->hash[sp_hash(gfn)]; sp; sp = sp->hnext)
+		if (sp->gfn == gfn && !sp->role.direct && sp->role.level > 1)
+			return;
+	for (sp = m->hash[sp_hash(gfn)]; sp; sp = sp->hnext) {
+		if (sp->gfn != gfn || sp->role.direct || sp->unsync)
+			continue;
+		sp->unsync = 1;
+		sp->unext = m->unsync;
+		sp->uprev = &m->unsync;
+		if (m->unsync)
+			m->unsync->uprev = &sp->unext;
+		m->unsync = sp;
+		STAT(c, UNSYNC);
+	}
 }
 
 /* Keep the cache under its limit: the least recently used pages that are no root go. */
@@ -238,8 +350,13 @@ static struct sp *shadow_get(struct x86_cpu *c, uint64_t gfn, union sp_role role
 	sp = calloc(1, sizeof(*sp));
 	if (!sp)
 		x86_internal(c, "out of memory for shadow pages");
-	if (!role.direct && !mmu_gfn_is_pt(c, gfn))
-		write_protect(c, gfn);
+	if (!role.direct) {
+		/* a table of another level: its leaf pages cannot stay unsync */
+		if (role.level > 1)
+			sync_gfn(c, gfn);
+		if (!gfn_protected(c, gfn))
+			write_protect(c, gfn);
+	}
 	sp->gfn = gfn;
 	sp->role = role;
 	sp->hnext = m->hash[h];
@@ -376,6 +493,7 @@ void mmu_reset_context(struct x86_cpu *c)
 	w->cr3 = s->cr3;
 	if (w->levels == 3)
 		mmu_load_pdptes(c);
+	sync_all(c);
 	m->base.word = 0;
 	m->base.glevels = w->levels;
 	m->base.nxe = w->nxe;
@@ -396,6 +514,7 @@ void mmu_cr3_write(struct x86_cpu *c, uint64_t cr3)
 	}
 	m->wm.cr3 = cr3;
 	STAT(c, CR3_WRITES);
+	sync_all(c);
 	mmu_unload(c);
 	soft_flush(c);
 }
@@ -412,7 +531,8 @@ void mmu_zap_all(struct x86_cpu *c)
 
 /* ---- translation ---- */
 
-static uint64_t *shadow_leaf(struct x86_mmu *m, uint64_t lin)
+/* The level-1 shadow page on lin's path in the current root, or NULL. */
+static struct sp *shadow_leaf_page(struct x86_mmu *m, uint64_t lin)
 {
 	struct sp *sp = m->root;
 
@@ -423,35 +543,35 @@ static uint64_t *shadow_leaf(struct x86_mmu *m, uint64_t lin)
 			return NULL;
 		sp = spte_child(e);
 	}
-	return &sp->spt[(lin >> 12) & 511];
+	return sp;
 }
 
+static uint64_t *shadow_leaf(struct x86_mmu *m, uint64_t lin)
+{
+	struct sp *sp = shadow_leaf_page(m, lin);
+
+	return sp ? &sp->spt[(lin >> 12) & 511] : NULL;
+}
+
+/* An unsync page's spte for gva is synchronized; an spte in sync is dropped. */
 void mmu_invlpg(struct x86_cpu *c, uint64_t gva)
 {
 	struct x86_mmu *m = c->mmu;
+	struct sp *sp;
 	uint64_t *e;
 
 	STAT(c, INVLPG);
-	if (m->root && (e = shadow_leaf(m, gva)) && (*e & SPTE_P)) {
-		rmap_remove(m, *e >> SPTE_GFN_SHIFT, e);
-		*e = 0;
-		STAT(c, SPTE_ZAPS);
+	if (m->root && (sp = shadow_leaf_page(m, gva))) {
+		e = &sp->spt[(gva >> 12) & 511];
+		if (sp->unsync) {
+			spte_resync(c, sp, (gva >> 12) & 511);
+		} else if (*e & SPTE_P) {
+			spte_zap(m, sp, e);
+			STAT(c, SPTE_ZAPS);
+		}
 	}
-	soft_flush(c);
-}
-
-/* The engine may let writes to this frame through without looking. */
-static int write_through_ok(struct x86_cpu *c, uint64_t gfn, int writing)
-{
-	struct memslot *s = memslots_find(&c->vm->slots, gfn << PAGE_SHIFT);
-	uint64_t pg;
-
-	if (!s || (s->flags & MEMSLOT_READONLY) || mmu_gfn_is_pt(c, gfn))
-		return 0;
-	if (!s->dirty || writing)	/* a write marks the page dirty now */
-		return 1;
-	pg = ((gfn << PAGE_SHIFT) - s->gpa) >> PAGE_SHIFT;
-	return !!(s->dirty[pg / 64] & (1ull << (pg % 64)));
+	/* every other spte is as it was: the soft TLB keeps their entries */
+	tlb_flush_page(c, gva);
 }
 
 /* Build the shadow path for lin from a successful guest walk; returns the leaf spte. */
@@ -544,9 +664,11 @@ uint64_t mmu_translate(struct x86_cpu *c, uint64_t lin, int kind, int *cache, in
 	} else {
 		w = (struct walk){ .gpa = lin, .level = 5, .rights = RIGHT_ALL, .dirty = 1 };
 	}
-	e = fill(c, lin, &w, kind == TLB_WRITE);
 	gfn = w.gpa >> PAGE_SHIFT;
-	*pt = kind == TLB_WRITE && mmu_gfn_is_pt(c, gfn);
+	if (kind == TLB_WRITE && gfn_protected(c, gfn))
+		try_unsync(c, gfn);
+	e = fill(c, lin, &w, kind == TLB_WRITE);
+	*pt = kind == TLB_WRITE && gfn_protected(c, gfn);
 	*cache = cacheable(m, w.rights, access) && (kind != TLB_WRITE || (*e & SPTE_HW));
 	return w.gpa;
 }

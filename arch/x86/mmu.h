@@ -11,9 +11,15 @@
  * paging off are mapped by direct pages: 4 KiB sptes for a physical range.
  *
  * Invariants:
- * - A guest page that an indirect shadow page shadows is write-protected:
- *   no leaf spte mapping it has SPTE_HW, no soft TLB write entry covers it,
- *   so every guest write to it comes through mmu_pt_written().
+ * - A guest page that an indirect shadow page shadows is write-protected
+ *   unless all its shadow pages are unsync: no leaf spte mapping it has
+ *   SPTE_HW, no soft TLB write entry covers it, so every guest write to it
+ *   comes through mmu_pt_written().
+ * - Only leaf shadow pages (level 1) go unsync, and only when no shadow
+ *   page of another level shadows the same guest page.  An unsync page's
+ *   sptes may be older than the guest's PTEs, as a TLB's entries may; it
+ *   is synchronized on invlpg of an address it maps (that one spte), on a
+ *   CR3 write and on a context change (all of it).
  * - A leaf spte has SPTE_HW only when the guest PTE's D bit is set and, if
  *   the page's slot logs dirty pages, the page is marked dirty.
  * - Every leaf spte is on the reverse map of the frame it maps; every
@@ -54,6 +60,8 @@ struct sp {
 	uint64_t gfn;
 	union sp_role role;
 	unsigned root_count;
+	unsigned unsync;
+	struct sp *unext, **uprev;	/* the unsync list */
 	unsigned nparents, parents_cap;
 	uint64_t **parents;	/* sptes that point here */
 	uint64_t spt[512];
@@ -81,6 +89,7 @@ struct x86_mmu {
 	struct sp *hash[SP_HASH];
 	struct sp lru;			/* list head: most recently used first */
 	unsigned nsp, limit;
+	struct sp *unsync;		/* leaf pages that guest writes reach unseen */
 	struct rmap *rmap[RMAP_HASH];
 	struct sp pae_root;		/* the 4-entry root; never in the hash */
 	struct sp *root;		/* NULL: loaded at the next miss */
@@ -112,7 +121,6 @@ void mmu_zap_all(struct x86_cpu *c);
 uint64_t mmu_translate(struct x86_cpu *c, uint64_t lin, int kind, int *cache, int *pt);
 /* Guest page [gfn] bytes [off, off+len) were written by the guest or userspace. */
 void mmu_pt_written(struct x86_cpu *c, uint64_t gfn, unsigned off, unsigned len);
-int mmu_gfn_is_pt(struct x86_cpu *c, uint64_t gfn);
 /* A dirty-log harvest of [gfn, gfn+n): protect those pages' sptes again. */
 void mmu_dirty_rearm(struct x86_cpu *c, uint64_t gfn, uint64_t n);
 /* Paging is on for this vcpu. */

@@ -97,10 +97,10 @@ static void mmu_render(struct vcpu *v, struct buf *out)
 		for (unsigned i = 0; i < 512; i++)
 			n += sp->spt[i] & SPTE_P;
 		buf_printf(out, "gfn=0x%llx level=%u glevels=%u direct=%u quadrant=%u access=%u nxe=%u "
-			   "root_count=%u parents=%u sptes=%u write_protected=%d\n",
+			   "root_count=%u parents=%u sptes=%u unsync=%u write_protected=%d\n",
 			   (unsigned long long)sp->gfn, sp->role.level, sp->role.glevels, sp->role.direct,
 			   sp->role.quadrant, sp->role.access, sp->role.nxe, sp->root_count, sp->nparents, n,
-			   !sp->role.direct);
+			   sp->unsync, !sp->role.direct && !sp->unsync);
 	}
 	buf_printf(out, "paging_levels=%u\nshadow_pages=%u\nlimit=%u\n", m->wm.levels, m->nsp, m->limit);
 	for (unsigned i = 0; i < v->vm->arch->nstats; i++)

@@ -190,13 +190,14 @@ static int state_set(struct vcpu *v, const void *in, const uint64_t *written, ch
 {
 	struct x86_cpu *c = x86_of(v);
 	const struct x86_state *st = in;
-	int r, sys_changed;
+	int r, sys_changed, dr_changed;
 
 	(void)written;
 	if ((r = state_check(st, why, whylen)))
 		return r;
 	sys_changed = segs_differ(c->s.seg, st->seg) || c->s.cr0 != st->cr0 ||
 		      c->s.cr3 != st->cr3 || c->s.cr4 != st->cr4 || c->s.efer != st->efer;
+	dr_changed = memcmp(c->s.dr, st->dr, sizeof(st->dr)) || c->s.dr7 != st->dr7;
 	c->s = *st;
 	flags_set(c, st->rflags);
 	c->shadow = st->ev.int_shadow;
@@ -205,6 +206,8 @@ static int state_set(struct vcpu *v, const void *in, const uint64_t *written, ch
 		/* blocks are keyed by mode and cs base and stay valid; translations do not */
 		mmu_reset_context(c);
 	}
+	if (dr_changed)
+		x86_debug_update(c);
 	return 0;
 }
 

@@ -55,6 +55,29 @@ static int events_waiting(struct x86_cpu *c)
 	return e->exc_injected | e->nmi_injected | e->nmi_pending | e->int_injected;
 }
 
+/*
+ * While debug events can happen (debug.c): one instruction, then its traps.
+ * Returns DBG_NONE / DBG_DELIVERED to go on, or an enum run_result.
+ */
+static int run_one_debug(struct x86_cpu *c, struct block *b)
+{
+	const struct insn *i = b->insn;
+	uint64_t fl0 = c->s.rflags, ev0 = c->v->astat[X86_STAT_EVENTS];
+	int r;
+
+	c->db_hits = 0;
+	c->first = c->cur = i;
+	c->stop = i + 1;
+	r = i->fn(c, i);
+	c->done++;
+	c->cur = c->first = NULL;
+	if (r == 0)
+		c->s.rip = i->next;
+	else if (r == 2)
+		return c->result;
+	return x86_debug_after(c, i, fl0, ev0);
+}
+
 /* Returns an enum run_result; everything it needs after a longjmp is in c. */
 /* `budget` counts instructions and the faults delivered since `ints0`. */
 static __attribute__((noinline)) int run_blocks(struct x86_cpu *c, uint64_t budget, uint64_t ints0)
@@ -79,6 +102,22 @@ static __attribute__((noinline)) int run_blocks(struct x86_cpu *c, uint64_t budg
 			limit = 1;
 		else if (events_waiting(c) && !v->replay.n && x86_inject_pending(c))
 			return RUN_EXIT;
+		if (__builtin_expect(c->dbg_armed | (c->s.rflags & (FL_TF | FL_RF)) | c->db_pending, 0)) {
+			r = v->replay.n ? DBG_NONE : x86_debug_before(c);
+			if (r == RUN_EXIT)
+				return RUN_EXIT;
+			if (r == DBG_DELIVERED)
+				continue;
+			b = block_get(c, &err);
+			if (!b) {
+				fetch_failed(c);
+				return RUN_EXIT;
+			}
+			r = run_one_debug(c, b);
+			if (r == DBG_NONE || r == DBG_DELIVERED)
+				continue;
+			return r;
+		}
 		b = block_get(c, &err);
 		if (!b) {
 			fetch_failed(c);

@@ -52,3 +52,10 @@ int walk_gva(const struct walk_mode *m, const struct walk_mem *mem, uint64_t gva
 		return WALK_GP;
 	return walk64_walk(m, mem, m->levels == 3 ? (uint32_t)gva : gva, access, ac, w);
 }
+
+int walk_pte_leaf(const struct walk_mode *m, uint64_t pte, uint64_t *gfn, unsigned *rights)
+{
+	if (m->levels == 2)
+		return walk32_leaf(m, (uint32_t)pte, gfn, rights);
+	return walk64_leaf(m, pte, gfn, rights);
+}

@@ -85,6 +85,12 @@ int walk_gva(const struct walk_mode *m, const struct walk_mem *mem, uint64_t gva
 int walk_perm_fault(const struct walk_mode *m, unsigned rights, unsigned access, int ac);
 /* The error code of a fault for this access, with `bits` (P, RSVD) added. */
 uint32_t walk_error(const struct walk_mode *m, unsigned access, unsigned bits);
+/*
+ * A level-1 entry (4 KiB page) as the walk would take it: 0 with the frame
+ * it maps and the rights it grants, or -1 when a walk through it would
+ * fault or must set its A bit first.
+ */
+int walk_pte_leaf(const struct walk_mode *m, uint64_t pte, uint64_t *gfn, unsigned *rights);
 /* A PAE page-directory-pointer entry with reserved bits set (#GP on the cr3 load). */
 int walk_pdpte_bad(uint64_t pdpte);
 

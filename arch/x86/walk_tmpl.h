@@ -85,6 +85,16 @@ static unsigned FNAME(rights)(const struct walk_mode *m, uint64_t pte)
 	return r;
 }
 
+/* A 4 KiB leaf entry a walk would use as it is: 0 and its frame and rights, or -1. */
+static int FNAME(leaf)(const struct walk_mode *m, uint64_t pte, uint64_t *gfn, unsigned *rights)
+{
+	if (!(pte & PTE_P) || !(pte & PTE_A) || (pte & FNAME(rsvd)(m, 1, pte)))
+		return -1;
+	*gfn = FNAME(leaf_gpa)(pte, 1, 0) >> 12;
+	*rights = FNAME(rights)(m, pte);
+	return 0;
+}
+
 static int FNAME(walk)(const struct walk_mode *m, const struct walk_mem *mem, uint64_t gva,
 		       unsigned access, int ac, struct walk *w)
 {

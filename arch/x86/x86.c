@@ -65,8 +65,10 @@ void x86_reset_state(struct x86_cpu *c)
 	s->misc_enable = 1;		/* fast strings */
 	c->lf.op = LF_NONE;
 	c->shadow = 0;
+	c->db_hits = c->db_pending = 0;
 	x86_mode_update(c);
 	mmu_reset_context(c);
+	x86_debug_update(c);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	c->tsc_base = ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
@@ -218,4 +220,5 @@ const struct arch_ops x86_ops = {
 	.mem_written = x86_mem_written,
 	.slots_changed = x86_slots_changed,
 	.dirty_rearm = x86_dirty_rearm,
+	.set_guest_debug = x86_set_guest_debug,
 };

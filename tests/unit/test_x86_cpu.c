@@ -103,7 +103,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void compute(const char *elf, unsigned rounds)
+/* armed: an execute breakpoint that never hits, so every instruction runs on its own. */
+static void compute(const char *elf, unsigned rounds, int armed)
 {
 	struct vm *vm = new_vm("x86-cpu-compute");
 	char args[64];
@@ -114,13 +115,18 @@ static void compute(const char *elf, unsigned rounds)
 	host_out[0] = 0;
 	compute_run(rounds, host_emit);
 	load(vm, elf, args);
+	if (armed) {
+		x86_of(vm->vcpu[0])->s.dr[0] = 0xfffff000;
+		x86_of(vm->vcpu[0])->s.dr7 = 0x401;
+		x86_debug_update(x86_of(vm->vcpu[0]));
+	}
 	t0 = now();
 	CHECK(exited(run(vm), 0), "%s (rounds=%u) exits with code 0", elf, rounds);
 	t = now() - t0;
 	insns = vm->vcpu[0]->stat[STAT_INSNS];
 	CHECK_STR(console(vm), host_out, "%s (rounds=%u) prints what the host build prints", elf, rounds);
-	printf("# %s rounds=%u: %llu instructions in %.3f s = %.1f MIPS\n", elf, rounds,
-	       (unsigned long long)insns, t, insns / t / 1e6);
+	printf("# %s rounds=%u%s: %llu instructions in %.3f s = %.1f MIPS\n", elf, rounds,
+	       armed ? " (a breakpoint armed)" : "", (unsigned long long)insns, t, insns / t / 1e6);
 	done(vm);
 }
 
@@ -140,6 +146,61 @@ static void ring64(void)
 		  "int3 on the IST1 stack\n"
 		  "ring64: done\n", "ring64: syscall/sysret, RSP0 and IST stacks, #GP error codes");
 	CHECK(x86_of(vm->vcpu[0])->s.efer & EFER_LMA, "ring64 ran in long mode (efer.lma)");
+	done(vm);
+}
+
+static void ring32(void)
+{
+	struct vm *vm = new_vm("x86-ring32");
+
+	load(vm, DIR "cpu_ring32.elf", NULL);
+	CHECK(exited(run(vm), 0), "ring32 exits with code 0");
+	CHECK_STR(console(vm),
+		  "ring32: start\n"
+		  "ring 3 prints through the I/O bitmap\n"
+		  "int 0x80 from ring 3 on the ESP0 stack\n"
+		  "sysenter to ring 0\n"
+		  "sysexit back to ring 3\n"
+		  "#GP error=0x00000000\n#GP error=0x00000000\n#GP error=0x00000000\n"
+		  "#GP error=0x00000000\n#GP error=0x00000000\n#GP error=0x00000000\n"
+		  "#GP error=0x00000000\n"
+		  "#GP error=0x00000010\n"
+		  "#GP error=0x0000040a\n"
+		  "ring32: done\n", "ring32: ESP0 stack, sysenter/sysexit, I/O bitmap, #GP error codes");
+	done(vm);
+}
+
+/* The guest's own #DB handler, then the same breakpoint ending the run with debug on. */
+static void debug_regs(void)
+{
+	struct vm *vm = new_vm("x86-debug");
+	struct x86_cpu *c = x86_of(vm->vcpu[0]);
+	char why[128];
+	const struct vcpu_exit *e;
+
+	load(vm, DIR "cpu_debug.elf", NULL);
+	CHECK(exited(run(vm), 0), "cpu_debug exits with code 0");
+	CHECK(strstr(console(vm), "tf: traps=6 dr6=0x00004000\n") && !strstr(console(vm), "WRONG"),
+	      "cpu_debug: breakpoints, watchpoints and TF as the guest sees them");
+	done(vm);
+
+	vm = new_vm("x86-guest-debug");
+	c = x86_of(vm->vcpu[0]);
+	load(vm, DIR "cpu_debug.elf", NULL);
+	c->s.dr[0] = 0x100000;		/* never executed: the multiboot header */
+	c->s.dr[1] = c->s.rip;		/* the entry point */
+	c->s.dr7 = 0x400 | 0x4;
+	x86_debug_update(c);
+	CHECK(x86_set_guest_debug(vm, 1, why, sizeof(why)) == 0, "debug on");
+	e = run(vm);
+	CHECK(e->reason == EXIT_DEBUG && e->debug.kind == 1 && e->debug.pc == c->s.rip,
+	      "an execute breakpoint on the entry ends the run before it (kind=1)");
+	CHECK(c->s.dr6 == 0xffff0ff0, "with debug on the guest's DR6 is untouched");
+	CHECK(c->s.rflags & FL_RF, "RF is set so that run goes on past the breakpoint");
+	/* the guest arms its own breakpoints later: they must reach it again */
+	x86_set_guest_debug(vm, 0, why, sizeof(why));
+	CHECK(exited(run(vm), 0), "with debug off the guest then runs to its end");
+	CHECK(strstr(console(vm), "debug: done\n") != NULL, "past the breakpoint the guest ran normally");
 	done(vm);
 }
 
@@ -183,8 +244,11 @@ int main(int argc, char **argv)
 	cpuid_model();
 	msrs();
 	ring64();
-	compute(DIR "cpu_compute64.elf", 1);
-	compute(DIR "compute.elf", rounds);
-	compute(DIR "cpu_compute64.elf", rounds);
+	ring32();
+	debug_regs();
+	compute(DIR "cpu_compute64.elf", 1, 0);
+	compute(DIR "compute.elf", rounds, 0);
+	compute(DIR "cpu_compute64.elf", rounds, 0);
+	compute(DIR "compute.elf", rounds, 1);
 	return check_done();
 }

@@ -106,5 +106,21 @@ int main(void)
 	CHECK(!bad, "permission rules hold in all %u combinations", n);
 	CHECK(walk_pdpte_bad(PTE_P | PTE_W) && !walk_pdpte_bad(0x5000 | PTE_P) && !walk_pdpte_bad(PTE_W),
 	      "PAE PDPTEs: R/W is reserved, a not-present entry is never bad");
+	{
+		struct walk_mode m2 = { .levels = 2 }, m64 = { .levels = 4, .nxe = 1 }, m64nx = { .levels = 4 };
+		uint64_t gfn = 0;
+		unsigned r = 0;
+
+		CHECK(!walk_pte_leaf(&m2, 0x12345000 | PTE_P | PTE_A | PTE_W, &gfn, &r) && gfn == 0x12345 &&
+		      r == (RIGHT_W | RIGHT_X), "a 32-bit leaf PTE: frame and rights");
+		CHECK(walk_pte_leaf(&m2, 0x12345000 | PTE_P, &gfn, &r), "a PTE without A must be walked to set it");
+		CHECK(walk_pte_leaf(&m64, 0x5000 | PTE_A, &gfn, &r), "a PTE that is not present is no leaf");
+		CHECK(!walk_pte_leaf(&m64, PTE_NX | 0x7000 | PTE_P | PTE_A | PTE_U, &gfn, &r) && gfn == 7 &&
+		      r == RIGHT_U, "a 64-bit leaf PTE with NX");
+		CHECK(walk_pte_leaf(&m64nx, PTE_NX | 0x7000 | PTE_P | PTE_A, &gfn, &r),
+		      "NX without EFER.NXE is a reserved bit");
+		CHECK(walk_pte_leaf(&m64, (1ull << MAXPHYADDR) | PTE_P | PTE_A, &gfn, &r),
+		      "an address beyond MAXPHYADDR is reserved");
+	}
 	return check_done();
 }

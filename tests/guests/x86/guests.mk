@@ -9,7 +9,7 @@ X86G_LD   := ld -m elf_i386 -nostdlib -no-pie -z noexecstack --no-warn-rwx-segme
 X86G_LIB  := $(X86G_OBJ)/boot.o $(X86G_OBJ)/lib.o
 
 X86G_ELFS := $(addprefix $(X86G)/,hello.elf demo.elf io.elf mmio.elf dirty.elf events.elf \
-             compute.elf realmode.elf)
+             compute.elf realmode.elf cpu_debug.elf cpu_ring32.elf)
 GUESTS    += $(X86G_ELFS)
 
 $(X86G_OBJ)/%.o: $(X86G)/%.c $(X86G)/lib.h
@@ -60,12 +60,18 @@ $(X86G)/cpu_ring64.elf: $(X86G_OBJ)/cpu_ring64.o64 $(X86G64_LIB) $(X86G)/link.ld
 	objcopy -O elf32-i386 $@.64 $@
 	rm -f $@.64
 
-X86G_ELFS += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf
-GUESTS    += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf
+$(X86G)/pg_long.elf: $(X86G_OBJ)/pg_long.o64 $(X86G_OBJ)/pg_isr64.o64 $(X86G64_LIB) $(X86G)/link.ld
+	$(X86G64_LD) -o $@.64 $(X86G64_LIB) $(X86G_OBJ)/pg_long.o64 $(X86G_OBJ)/pg_isr64.o64
+	objcopy -O elf32-i386 $@.64 $@
+	rm -f $@.64
+
+X86G_ELFS += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf $(X86G)/pg_long.elf
+GUESTS    += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf $(X86G)/pg_long.elf
 
 # pg_*: paging guests (pg.c, pg_isr.S); the PAE builds of the same sources add -DPAE.
 PG_LIB    := $(X86G_OBJ)/pg.o $(X86G_OBJ)/pg_isr.o
-PG_ELFS   := $(addprefix $(X86G)/,pg_perm32.elf pg_perm_pae.elf pg_remap.elf pg_spaces.elf pg_dirty.elf)
+PG_ELFS   := $(addprefix $(X86G)/,pg_perm32.elf pg_perm_pae.elf pg_remap.elf pg_spaces.elf pg_dirty.elf \
+             pg_unsync.elf pg_unsync_pae.elf)
 GUESTS    += $(PG_ELFS)
 
 $(X86G_OBJ)/%_pae.o: $(X86G)/%.c $(X86G)/lib.h $(X86G)/pg.h
@@ -78,7 +84,7 @@ $(X86G_OBJ)/pg_perm32.o: $(X86G)/pg_perm.c $(X86G)/lib.h $(X86G)/pg.h
 	@mkdir -p $(dir $@)
 	$(X86G_CC) -c -o $@ $<
 
-$(X86G)/pg_perm_pae.elf: $(X86G_OBJ)/pg_perm_pae.o $(X86G_OBJ)/pg_pae.o $(X86G_OBJ)/pg_isr.o $(X86G_LIB) $(X86G)/link.ld
+$(X86G)/pg_%_pae.elf: $(X86G_OBJ)/pg_%_pae.o $(X86G_OBJ)/pg_pae.o $(X86G_OBJ)/pg_isr.o $(X86G_LIB) $(X86G)/link.ld
 	$(X86G_LD) -o $@ $(X86G_LIB) $(X86G_OBJ)/pg_pae.o $(X86G_OBJ)/pg_isr.o $<
 
 $(X86G)/pg_%.elf: $(X86G_OBJ)/pg_%.o $(PG_LIB) $(X86G_LIB) $(X86G)/link.ld

@@ -77,9 +77,14 @@ pte_t *pg_pte_in(uint32_t cr3, uint32_t va)
 	return &frame_of(*e)[(va >> 12) & (PT_N - 1)];
 }
 
+pte_t *pg_pde_in(uint32_t cr3, uint32_t va)
+{
+	return &pd_of(cr3, va)[pd_index(va)];
+}
+
 pte_t *pg_pde(uint32_t va)
 {
-	return &pd_of(cur_cr3, va)[pd_index(va)];
+	return pg_pde_in(cur_cr3, va);
 }
 
 pte_t *pg_pte(uint32_t va)

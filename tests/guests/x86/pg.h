@@ -41,6 +41,7 @@ extern volatile uint32_t pf_count, pf_err, pf_cr2;
 /* Turn paging on; the page-directory entry for va (created on demand for 4 KiB maps). */
 void pg_init(void);
 pte_t *pg_pde(uint32_t va);
+pte_t *pg_pde_in(uint32_t cr3, uint32_t va);
 /* The 4 KiB PTE of va (its page table is made on demand, supervisor R/W). */
 pte_t *pg_pte(uint32_t va);
 void pg_reload(void);		/* mov cr3, cr3 */

@@ -1,0 +1,291 @@
+/*
+ * 4-level paging in long mode (entered by cpu_boot64.S, which calls
+ * main), through guest tables of its own: the supervisor identity map of
+ * the first GiB in 2 MiB pages, then the permission matrix at CPL 0 for a
+ * 4 KiB page, a 2 MiB page and a 1 GiB page (U/S and R/W in the leaf and
+ * in the entry above it, NX in both, CR0.WP, CR4.SMEP, CR4.SMAP with
+ * EFLAGS.AC; EFER.NXE on): each read, write and fetch faults exactly when
+ * the architecture says, with its error code and CR2, and leaves A and D
+ * as the CPU sets them.  Then a 1 GiB page in the upper half of the
+ * address space, a non-canonical address (#GP, not #PF), and a 4 KiB
+ * remap (PTE write + invlpg).  It stops once at port 0x510 so the files
+ * can be read with this map loaded.  Exit code: the number of mismatches.
+ */
+#include "lib.h"
+
+#define P 0x1ull
+#define W 0x2ull
+#define U 0x4ull
+#define A 0x20ull
+#define D 0x40ull
+#define PS 0x80ull
+#define NX (1ull << 63)
+
+#define CR0_WP (1ull << 16)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+
+enum { RD, WR, FX };
+
+/* test addresses and the frames behind them */
+#define VA4K 0x40000000ull		/* pml4[0] pdpt0[1] pdt[0] pt[0] */
+#define VA2M 0x40800000ull		/* pml4[0] pdpt0[1] pdt[4]: a 2 MiB leaf */
+#define VA1G 0x8000000000ull		/* pml4[1] pdpt1[0]: a 1 GiB leaf */
+#define VAHI 0xffff800000000000ull	/* pml4[256] pdpthi[0]: a 1 GiB leaf */
+#define FRAME4K 0x600000ull
+#define FRAME2M 0x800000ull		/* probed at +0x3000 */
+#define OFF1G 0x700000ull		/* probed: frame 0 + this */
+#define TAG_A 0x900000ull
+#define TAG_B 0x901000ull
+
+static uint64_t pml4[512] __attribute__((aligned(4096)));
+static uint64_t pdpt0[512] __attribute__((aligned(4096)));
+static uint64_t pdpt1[512] __attribute__((aligned(4096)));
+static uint64_t pdpthi[512] __attribute__((aligned(4096)));
+static uint64_t pd_ident[512] __attribute__((aligned(4096)));
+static uint64_t pdt[512] __attribute__((aligned(4096)));
+static uint64_t pt[512] __attribute__((aligned(4096)));
+
+struct gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __attribute__((packed));
+
+static struct gate idt[32];
+extern void pf_entry64(void), gp_entry64(void);
+
+volatile uint64_t pf_resume, pf_cr2;
+volatile uint32_t pf_count, gp_count, pf_err;
+static int mismatches, cases;
+
+void pg_fault64(uint64_t *frame, unsigned vector)
+{
+	uint64_t cr2;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	if (vector == 14) {
+		pf_count++;
+		pf_cr2 = cr2;
+	} else {
+		gp_count++;
+	}
+	pf_err = frame[0];
+	frame[1] = pf_resume;
+}
+
+static void set_gate(int n, void (*f)(void))
+{
+	uint64_t a = (uint64_t)f;
+
+	idt[n] = (struct gate){ a & 0xffff, 0x18, 0, 0x8e, (a >> 16) & 0xffff, a >> 32, 0 };
+}
+
+static uint64_t cr_get(int n)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	else
+		__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static void cr_set(int n, uint64_t v)
+{
+	if (n == 0)
+		__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+	else
+		__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static void invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static void ac_set(int on)
+{
+	if (on)
+		__asm__ volatile("pushfq; orq $0x40000, (%%rsp); popfq" : : : "memory", "cc");
+	else
+		__asm__ volatile("pushfq; andq $~0x40000, (%%rsp); popfq" : : : "memory", "cc");
+}
+
+/* 1 if the access faulted (#PF or #GP; pf_err, pf_cr2 say how). */
+static int probe(int kind, uint64_t va)
+{
+	uint32_t before = pf_count + gp_count;
+
+	if (kind == RD)
+		__asm__ volatile("leaq 1f(%%rip), %%rax\n\tmovq %%rax, pf_resume(%%rip)\n\tmovb (%0), %%al\n1:"
+				 : : "r"(va) : "rax", "memory");
+	else if (kind == WR)
+		__asm__ volatile("leaq 1f(%%rip), %%rax\n\tmovq %%rax, pf_resume(%%rip)\n\tmovb $0xc3, (%0)\n1:"
+				 : : "r"(va) : "rax", "memory");
+	else
+		__asm__ volatile("leaq 1f(%%rip), %%rax\n\tmovq %%rax, pf_resume(%%rip)\n\t"
+				 "movq %%rsp, %%r12\n\tcall *%0\n1:\tmovq %%r12, %%rsp"
+				 : : "r"(va) : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+				   "r12", "memory");
+	return pf_count + gp_count != before;
+}
+
+static uint64_t expect(int kind, int user, int writable, int nx, int wp, int smep, int smap, int ac)
+{
+	int fault;
+
+	if (kind == RD)
+		fault = smap && user && !ac;
+	else if (kind == WR)
+		fault = (!writable && wp) || (smap && user && !ac);
+	else
+		fault = nx || (smep && user);
+	if (!fault)
+		return 0;
+	/* EFER.NXE is on: a fetch fault always reports I/D */
+	return P | (kind == WR ? 2 : 0) | (kind == FX ? 0x10 : 0);
+}
+
+static void report(const char *what, uint32_t bits, int kind, uint64_t want, uint64_t got)
+{
+	mismatches++;
+	ser_puts(what);
+	ser_puts(" bits=");
+	put_hex(bits);
+	ser_puts(" kind=");
+	put_dec(kind);
+	ser_puts(" want=");
+	put_hex(want);
+	ser_puts(" got=");
+	put_hex(got);
+	ser_puts("\n");
+}
+
+static uint64_t rights(uint32_t bits, int shift)
+{
+	return (bits >> shift & 1 ? U : 0) | (bits >> (shift + 1) & 1 ? W : 0);
+}
+
+/*
+ * size: 0 4 KiB, 1 2 MiB, 2 1 GiB.  bits: 0 upper.U 1 upper.W 2 leaf.U
+ * 3 leaf.W 4 WP 5 SMEP 6 SMAP 7 AC 8 leaf.NX 9 upper.NX
+ */
+static void one(int size, uint32_t bits, int kind)
+{
+	static const uint64_t vas[3] = { VA4K, VA2M + 0x3000, VA1G + OFF1G };
+	uint64_t va = vas[size], *upper, *leaf, want, got;
+	int user = (bits & 1) && (bits >> 2 & 1), writable = (bits >> 1 & 1) && (bits >> 3 & 1);
+	int wp = bits >> 4 & 1, smep = bits >> 5 & 1, smap = bits >> 6 & 1, ac = bits >> 7 & 1;
+	int nx = (bits >> 8 & 1) || (bits >> 9 & 1), faulted;
+	uint64_t up = P | rights(bits, 0) | (bits >> 9 & 1 ? NX : 0);
+	uint64_t lf = P | rights(bits, 2) | (bits >> 8 & 1 ? NX : 0);
+
+	if (size == 0) {
+		pdpt0[1] = (uint64_t)pdt | P | W | U;
+		upper = &pdt[0];
+		leaf = &pt[0];
+		*upper = (uint64_t)pt | up;
+		*leaf = FRAME4K | lf;
+	} else if (size == 1) {
+		upper = &pdpt0[1];
+		leaf = &pdt[4];
+		*upper = (uint64_t)pdt | up;
+		*leaf = FRAME2M | PS | lf;
+	} else {
+		upper = &pml4[1];
+		leaf = &pdpt1[0];
+		*upper = (uint64_t)pdpt1 | up;
+		*leaf = 0 | PS | lf;
+	}
+	invlpg(va);
+	cr_set(0, wp ? cr_get(0) | CR0_WP : cr_get(0) & ~CR0_WP);
+	cr_set(4, (cr_get(4) & ~(CR4_SMEP | CR4_SMAP)) | (smep ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0));
+	ac_set(ac);
+	faulted = probe(kind, va);
+	ac_set(0);
+	cr_set(4, cr_get(4) & ~(CR4_SMEP | CR4_SMAP));
+	cases++;
+	want = expect(kind, user, writable, nx, wp, smep, smap, ac);
+	got = faulted ? pf_err : 0;
+	if (want != got)
+		report("error", bits | size << 12, kind, want, got);
+	else if (faulted && pf_cr2 != va)
+		report("cr2", bits | size << 12, kind, va, pf_cr2);
+	else if (!faulted && !(*leaf & A))
+		report("A", bits | size << 12, kind, A, *leaf);
+	else if (!faulted && (!(*leaf & D)) != (kind != WR))
+		report("D", bits | size << 12, kind, kind == WR ? D : 0, *leaf & D);
+}
+
+static void check(const char *what, int ok)
+{
+	if (!ok) {
+		mismatches++;
+		ser_puts("FAIL ");
+		ser_puts(what);
+		ser_puts("\n");
+	}
+}
+
+int main(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+	uint32_t lo, hi;
+
+	set_gate(13, gp_entry64);
+	set_gate(14, pf_entry64);
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000080));
+	__asm__ volatile("wrmsr" : : "a"(lo | 0x800), "d"(hi), "c"(0xc0000080));	/* NXE */
+
+	/* supervisor identity map of the first GiB; user rights only below the leaves */
+	for (uint64_t i = 0; i < 512; i++)
+		pd_ident[i] = i << 21 | P | W | PS;
+	pdpt0[0] = (uint64_t)pd_ident | P | W | U;
+	pml4[0] = (uint64_t)pdpt0 | P | W | U;
+	pdpthi[0] = 0 | P | W | PS;
+	pml4[256] = (uint64_t)pdpthi | P | W;
+	*(volatile uint64_t *)TAG_A = 0xa1a1a1a1a1a1a1a1ull;
+	*(volatile uint64_t *)TAG_B = 0xb2b2b2b2b2b2b2b2ull;
+	*(volatile uint8_t *)FRAME4K = 0xc3;		/* ret: what a fetch runs */
+	*(volatile uint8_t *)(FRAME2M + 0x3000) = 0xc3;
+	*(volatile uint8_t *)OFF1G = 0xc3;
+	__asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)pml4) : "memory");
+
+	for (int size = 0; size < 3; size++)
+		for (uint32_t bits = 0; bits < 1024; bits++)
+			for (int kind = RD; kind <= FX; kind++)
+				one(size, bits, kind);
+
+	check("upper-half 1 GiB page reads", *(volatile uint64_t *)(VAHI + TAG_A) == 0xa1a1a1a1a1a1a1a1ull);
+	pf_count = gp_count = 0;
+	check("non-canonical address: #GP", probe(RD, 0x0000800000000000ull) && gp_count == 1 && !pf_count);
+	check("unmapped upper-half address: #PF", probe(RD, VAHI + (1ull << 30)) && pf_count == 1 &&
+	      pf_err == 0 && pf_cr2 == VAHI + (1ull << 30));
+	pdt[0] = (uint64_t)pt | P | W;
+	pt[1] = TAG_A | P | W;
+	invlpg(VA4K + 0x1000);
+	check("4 KiB page reads its frame", *(volatile uint64_t *)(VA4K + 0x1000) == 0xa1a1a1a1a1a1a1a1ull);
+	pt[1] = TAG_B | P | W;
+	invlpg(VA4K + 0x1000);
+	check("remapped 4 KiB page reads the new frame",
+	      *(volatile uint64_t *)(VA4K + 0x1000) == 0xb2b2b2b2b2b2b2b2ull);
+	pdt[4] = FRAME2M | PS | P | W | NX;
+	pdpt0[1] = (uint64_t)pdt | P | W;
+	invlpg(VA2M);
+	*(volatile uint8_t *)(VA2M + 0x5000) = 1;
+	outb(0x510, 1);		/* userspace looks at tlb, translate, mmu */
+
+	ser_puts("pg_long: ");
+	put_dec(cases);
+	ser_puts(" cases, ");
+	put_dec(mismatches);
+	ser_puts(" mismatches\n");
+	return mismatches;
+}

@@ -1,0 +1,162 @@
+/*
+ * PTEs edited in place, as a kernel does, with the page table left
+ * writable (unsync) between the edits: remaps followed by invlpg, many
+ * edits followed by one CR3 reload, a cleared PTE, write access taken
+ * away under CR0.WP, A and D bits cleared and set again.  Then an edit
+ * whose invlpg is forgotten: the old mapping may still be seen (a TLB may
+ * hold it) until the page table, reused by another address space, is
+ * reached through a CR3 write; from then on only the new mapping is.
+ * Exit code: the number of checks that failed.
+ */
+#include "pg.h"
+
+#define VA 0x40000000u
+#define NPAGE 16
+#define VB 0x80000000u
+#define FRAMES 0x00500000u
+#define NFRAME 64
+
+static int failed;
+
+static void check(const char *what, int ok)
+{
+	if (!ok) {
+		failed++;
+		ser_puts("FAIL ");
+		ser_puts(what);
+		ser_puts("\n");
+	}
+}
+
+static uint32_t frame(unsigned k)
+{
+	return FRAMES + k * 4096;
+}
+
+static uint32_t tag(unsigned k)
+{
+	return 0x7a900000u + k;
+}
+
+static uint32_t rd(uint32_t va)
+{
+	return *(volatile uint32_t *)va;
+}
+
+static void wr(uint32_t va, uint32_t v)
+{
+	*(volatile uint32_t *)va = v;
+}
+
+static uint32_t page(unsigned i)
+{
+	return VA + i * 4096;
+}
+
+int main(void)
+{
+	unsigned bad = 0, stale = 0;
+	uint32_t s1, s2, v;
+	pte_t *t;
+
+	for (unsigned k = 0; k < NFRAME; k++)
+		wr(frame(k), tag(k));
+	pg_init();
+	for (unsigned i = 0; i < NPAGE; i++)
+		*pg_pte(page(i)) = frame(i) | P | W;
+	pg_reload();
+	for (unsigned i = 0; i < NPAGE; i++)
+		bad += rd(page(i)) != tag(i);
+	check("first mappings", !bad);
+
+	/* one page at a time: PTE write, invlpg, read */
+	bad = 0;
+	for (unsigned n = 0; n < 512; n++) {
+		unsigned i = n % NPAGE, k = (n * 7 + 3) % NFRAME;
+
+		*pg_pte(page(i)) = frame(k) | P | W;
+		invlpg(page(i));
+		bad += rd(page(i)) != tag(k);
+	}
+	check("remap + invlpg reads the new frame", !bad);
+
+	/* every PTE of the table, then one CR3 reload */
+	bad = 0;
+	for (unsigned r = 0; r < 8; r++) {
+		for (unsigned i = 0; i < NPAGE; i++)
+			*pg_pte(page(i)) = frame((i + r * 5) % NFRAME) | P | W;
+		pg_reload();
+		for (unsigned i = 0; i < NPAGE; i++)
+			bad += rd(page(i)) != tag((i + r * 5) % NFRAME);
+	}
+	check("edits + CR3 reload read the new frames", !bad);
+
+	*pg_pte(page(0)) = 0;
+	invlpg(page(0));
+	check("cleared PTE faults", probe(RD, page(0)) && pf_err == 0 && pf_cr2 == page(0));
+	*pg_pte(page(0)) = frame(0) | P | W;
+	invlpg(page(0));
+	check("restored PTE", rd(page(0)) == tag(0));
+
+	/* write access taken away in place: the supervisor write faults under WP */
+	cr0_set(cr0_get() | CR0_WP);
+	wr(page(0) + 8, 1);
+	*pg_pte(page(0)) = frame(0) | P;
+	invlpg(page(0));
+	check("read-only PTE faults on write", probe(WR, page(0) + 8) && pf_err == (P | W) &&
+	      pf_cr2 == page(0) + 8);
+	check("read-only PTE still reads", rd(page(0)) == tag(0));
+	*pg_pte(page(0)) = frame(0) | P | W;
+	invlpg(page(0));
+	check("writable again", !probe(WR, page(0) + 8));
+	cr0_set(cr0_get() & ~CR0_WP);
+
+	/* A and D cleared in place are set again by the next accesses */
+	rd(page(1));
+	wr(page(1) + 8, 2);
+	*pg_pte(page(1)) &= ~(pte_t)(A | D);
+	invlpg(page(1));
+	rd(page(1));
+	check("read sets A again", (*pg_pte(page(1)) & (A | D)) == A);
+	wr(page(1) + 8, 3);
+	check("write sets D again", (*pg_pte(page(1)) & (A | D)) == (A | D));
+
+	/*
+	 * The forgotten invlpg.  Table t maps VB in space s1; it is edited
+	 * without an invlpg and handed to s2 as well.  The space that edits
+	 * may read either frame; a space reached by a CR3 write, only the new.
+	 */
+	s1 = pg_cr3();
+	s2 = pg_new_space();
+	t = pg_pte(VB);
+	*t = frame(40) | P | W;
+	invlpg(VB);
+	check("s1 reads its frame", rd(VB) == tag(40));
+	*t = frame(41) | P | W;
+	v = rd(VB);
+	stale = v == tag(40);
+	check("without invlpg: the old frame or the new one", stale || v == tag(41));
+	*pg_pde_in(s2, VB) = *pg_pde(VB);
+	pg_set_cr3(s2);
+	check("s2 reads its own frame", rd(VB) == tag(41));
+	*t = frame(42) | P | W;
+	v = rd(VB);
+	stale += v == tag(41);
+	check("s2 without invlpg: old or new", v == tag(41) || v == tag(42));
+	pg_set_cr3(s1);
+	check("after the CR3 write s1 reads the newest frame", rd(VB) == tag(42));
+	/* both spaces' shadow paths to t are built now: edit from s1, read in s2 */
+	*t = frame(43) | P | W;
+	v = rd(VB);
+	stale += v == tag(42);
+	check("s1 without invlpg: old or new", v == tag(42) || v == tag(43));
+	pg_set_cr3(s2);
+	check("after the CR3 write s2 reads the newest frame", rd(VB) == tag(43));
+
+	ser_puts("pg_unsync: ");
+	put_dec(failed);
+	ser_puts(" failed\npg_unsync: stale reads after a forgotten invlpg: ");
+	put_dec(stale);
+	ser_puts("\n");
+	return failed;
+}
