@@ -84,8 +84,10 @@ $(X86G_OBJ)/pg_perm32.o: $(X86G)/pg_perm.c $(X86G)/lib.h $(X86G)/pg.h
 	@mkdir -p $(dir $@)
 	$(X86G_CC) -c -o $@ $<
 
-$(X86G)/pg_%_pae.elf: $(X86G_OBJ)/pg_%_pae.o $(X86G_OBJ)/pg_pae.o $(X86G_OBJ)/pg_isr.o $(X86G_LIB) $(X86G)/link.ld
+# Static pattern rules: a clean build must not fall back on the generic
+# %.elf rule above, which links without the paging library.
+$(filter %_pae.elf,$(PG_ELFS)): $(X86G)/%_pae.elf: $(X86G_OBJ)/%_pae.o $(X86G_OBJ)/pg_pae.o $(X86G_OBJ)/pg_isr.o $(X86G_LIB) $(X86G)/link.ld
 	$(X86G_LD) -o $@ $(X86G_LIB) $(X86G_OBJ)/pg_pae.o $(X86G_OBJ)/pg_isr.o $<
 
-$(X86G)/pg_%.elf: $(X86G_OBJ)/pg_%.o $(PG_LIB) $(X86G_LIB) $(X86G)/link.ld
+$(filter-out %_pae.elf,$(PG_ELFS)): $(X86G)/%.elf: $(X86G_OBJ)/%.o $(PG_LIB) $(X86G_LIB) $(X86G)/link.ld
 	$(X86G_LD) -o $@ $(X86G_LIB) $(PG_LIB) $<
