@@ -225,7 +225,9 @@ int h_mul(struct x86_cpu *c, const struct insn *i)
 
 int h_imul1(struct x86_cpu *c, const struct insn *i)
 {
-	int64_t s = sx(rm_get(c, i, i->os), i->os), a = sx(c->s.gpr[RAX], i->os), p = a * s;
+	int64_t s = sx(rm_get(c, i, i->os), i->os), a = sx(c->s.gpr[RAX], i->os);
+	/* exact below 8 bytes; the 8-byte product is taken in 128 bits below */
+	int64_t p = (int64_t)((uint64_t)a * (uint64_t)s);
 
 	switch (i->os) {
 	case 1:
