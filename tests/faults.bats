@@ -82,6 +82,8 @@ time_reads() {
 }
 
 @test "guests that spin, flood or exit in a loop do not slow other VMs' files much" {
+	# valgrind serialises the daemon's threads, so a ratio of times measures it, not us
+	[ -z "${VMMFS_WRAP:-}" ] || skip "a timing ratio means nothing under $VMMFS_WRAP"
 	spin b
 	quiet=$(time_reads)
 	spin s; flood f; mmio_loop m

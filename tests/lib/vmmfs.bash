@@ -29,6 +29,9 @@ case $VMMFS_BUILD in /*) ;; *) VMMFS_BUILD=$VMMFS_ROOT/$VMMFS_BUILD ;; esac
 GUESTS=$VMMFS_ROOT/tests/guests
 # How long a `run` may block before the test calls it hung.
 VMMFS_RUN_TIMEOUT=${VMMFS_RUN_TIMEOUT:-10}
+# How long a read may block (valgrind runs one thread at a time: a spinning
+# vcpu then delays every file operation, so check-valgrind raises it).
+VMMFS_RD_TIMEOUT=${VMMFS_RD_TIMEOUT:-5}
 
 # The errno_write helper, built by `make unit`; built here when it is missing
 # so that `bats tests/foo.bats` works right after `make`.
@@ -180,7 +183,7 @@ vm_run() {
 
 # rd FILE: cat under a timeout (console, exit, anything that could block).
 rd() {
-	timeout 5 cat "$@"
+	timeout "$VMMFS_RD_TIMEOUT" cat "$@"
 }
 
 vm_exit() {
