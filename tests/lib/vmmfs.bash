@@ -146,7 +146,9 @@ vmmfs_teardown() {
 	local pid=${VMMFS_PID:-}
 
 	vmmfs_unmount
-	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -s "${VMMFS_LOG:-}" ]; then
+	# valgrind's and the sanitizers' reports are in the daemon's output
+	if { [ -z "${BATS_TEST_COMPLETED:-}" ] || [ "${VMMFS_STATUS:-0}" != 0 ]; } &&
+		[ -s "${VMMFS_LOG:-}" ]; then
 		echo "# the daemon's output:"
 		sed 's/^/#   /' "$VMMFS_LOG" | tail -n 40
 	fi
