@@ -82,8 +82,8 @@ int main(void)
 
 	/* decrementer: auto-reload every 20000 ticks, five times, waiting in between */
 	mtspr(SPR_DECAR, 20000);
-	mtspr(SPR_DEC, 20000);
 	mtspr(SPR_TCR, 0x04400000);				/* DIE | ARE */
+	mtspr(SPR_DEC, 20000);		/* after ARE: a slow host may reach zero before the TCR write */
 	while (dec_count < 5)
 		mtmsr(mfmsr() | MSR_EE | MSR_WE);
 	mtmsr(mfmsr() & ~MSR_EE);
