@@ -13,8 +13,8 @@
 # vmmfs through the files and compares the two.
 #
 # QEMU runs detached from any terminal (serial on stdout, no monitor, no
-# display, stdin from /dev/null) for at most QEMU_TIMEOUT seconds per try;
-# a guest that does not end in three tries fails with status 124, naming the guest.
+# display, stdin from /dev/null) for at most QEMU_TIMEOUT seconds;
+# a guest that prints nothing in that time fails with status 124, naming the guest.
 #
 # Not compared with QEMU 7.2, and why:
 #   tlbivax, debug  QEMU's 440 has no tlbivax and raises no debug events
@@ -30,21 +30,24 @@ dir=tests/guests/ppc
 guests="hello isa irq tlb fpu compute bigpage"
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-10}
 
-# QEMU 7.2 now and then never ends after the guest's DBCR0 reset request
-# (the guest has printed everything; even SIGTERM is ignored, only KILL
-# ends it), so a run that times out is tried again, up to three times.
+# QEMU 7.2 now and then never ends after the fpu guest's DBCR0 reset
+# request, more often on a loaded machine: its vcpu keeps spinning and even
+# SIGTERM is ignored.  Its output is complete by then, so a run that is cut
+# off by the timeout still counts by what it printed, with a warning; a
+# guest that truly hangs prints less and fails the comparison.
 qemu() {
-	local try out st
+	local out st
 
-	for try in 1 2 3; do
-		out=$(timeout -k 2 "$QEMU_TIMEOUT" qemu-system-ppc -M bamboo -display none \
-			-monitor none -serial stdio -no-reboot -kernel "$dir/$1.elf" </dev/null 2>/dev/null)
-		st=$?
-		case $st in 124|137) [ $try = 3 ] || continue ;; esac
-		printf '%s\n' "$out"
-		[ $st = 137 ] && st=124
-		return $st
-	done
+	out=$(timeout -k 2 "$QEMU_TIMEOUT" qemu-system-ppc -M bamboo -display none \
+		-monitor none -serial stdio -no-reboot -kernel "$dir/$1.elf" </dev/null 2>/dev/null)
+	st=$?
+	[ $st = 137 ] && st=124
+	if [ $st = 124 ] && [ -n "$out" ]; then
+		echo "$1: QEMU did not end within $QEMU_TIMEOUT s; comparing what it printed" >&2
+		st=0
+	fi
+	printf '%s\n' "$out"
+	return $st
 }
 
 case ${1:-} in
