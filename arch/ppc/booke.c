@@ -66,7 +66,7 @@ static void wdt_event(struct ppc *c)
 		vcpu_set_exit(c->v, EXIT_SYSTEM_EVENT);
 		c->v->exit.system_event.type = SYSEV_RESET;
 		c->v->exit.system_event.code = TCR_WRC(c->tcr);
-		c->stop = STOP_EXIT;
+		ppc_stop(c);
 	}
 }
 
@@ -95,7 +95,7 @@ void ppc_timers_update(struct ppc *c)
 		c->wdt_next = next_toggle(now, wdt_bit[TCR_WP(c->tcr)]);
 	}
 	if (c->tsr != tsr)
-		c->resync = 1;	/* an interrupt may be deliverable now */
+		ppc_resync(c);	/* an interrupt may be deliverable now */
 }
 
 uint32_t ppc_dec_read(struct ppc *c)
@@ -128,14 +128,14 @@ void ppc_tcr_write(struct ppc *c, uint32_t val)
 	c->tcr = val;
 	c->fit_next = next_toggle(now, fit_bit[TCR_FP(val)]);
 	c->wdt_next = next_toggle(now, wdt_bit[TCR_WP(val)]);
-	c->resync = 1;
+	ppc_resync(c);
 }
 
 void ppc_tsr_clear(struct ppc *c, uint32_t val)
 {
 	ppc_timers_update(c);
 	c->tsr &= ~val;
-	c->resync = 1;
+	ppc_resync(c);
 }
 
 static const enum ppc_stat int_stat[IV_NR] = {
@@ -247,13 +247,33 @@ int ppc_irq_deliverable(struct ppc *c)
 	return pending(c, &waiting) >= 0;
 }
 
+/* Whether any source is asserted, masked or not: mostly none is, and then nothing more to see. */
+static bool asserted(struct ppc *c)
+{
+	uint32_t tsr = c->tsr, tcr = c->tcr;
+
+	return c->inj_mchk || c->inj_crit || c->inj_ext || uic_out(c->vm) ||
+	       (c->dbsr & DBSR_EVENTS) || ((tsr & TSR_DIS) && (tcr & TCR_DIE)) ||
+	       ((tsr & TSR_FIS) && (tcr & TCR_FIE)) || ((tsr & TSR_WIS) && (tcr & TCR_WIE));
+}
+
 int ppc_deliver(struct ppc *c)
 {
 	bool waiting = false;
-	int iv = pending(c, &waiting);
+	int iv;
 
-	if (unlikely(c->magic != NULL))
+	c->irq_held = false;
+	if (!asserted(c)) {
+		if (unlikely(c->magic != NULL))
+			pv_set_int_pending(c, false);
+		return 0;
+	}
+	iv = pending(c, &waiting);
+	if (unlikely(c->magic != NULL)) {
 		pv_set_int_pending(c, iv < 0 && waiting);
+		/* a critical section ends without a trap: look again at every page change */
+		c->irq_held = iv < 0 && pv_critical(c);
+	}
 	if (iv < 0)
 		return 0;
 	if (iv == IV_MCHECK) {

@@ -29,11 +29,70 @@ struct code_page *code_find(struct ppc *c, uint64_t gpa)
 	return p;
 }
 
-static void reset_slots(struct code_page *p)
+/*
+ * A stop slot: the end of a page (the slot after the last), or the slot a
+ * budget ends before.  It runs nothing; c->pc becomes its address.
+ */
+static int op_stop(struct ppc *c, struct op *o)
+{
+	c->pc = c->vbase + o->off;
+	c->last = o;
+	return R_STOPPED;
+}
+
+/* The slot after a page's last: straight-line code goes on in the next page. */
+static int op_page_end(struct ppc *c, struct op *o)
+{
+	return chain_far(c, o, c->vbase + o->off, c->cnt + (uintptr_t)o, R_STOPPED);
+}
+
+static void reset_slots(struct ppc *c, struct code_page *p)
 {
 	for (unsigned i = 0; i < 1024; i++)
 		p->ops[i].fn = op_decode;
 	p->ndecoded = 0;
+	if (c->plant && c->plant >= p->ops && c->plant < p->ops + 1024) {
+		/* the budget's stop stays; what it covers is now undecoded */
+		c->plant_fn = op_decode;
+		c->plant->fn = op_stop;
+	}
+}
+
+int code_run(struct ppc *c, struct op *o, uint64_t n, uint64_t soft, uint64_t *ran)
+{
+	struct op *end = c->cur_cp->ops + 1024;
+	int r;
+
+	_Static_assert(sizeof(struct op) == 32, "chain counting assumes 32-byte slots");
+	c->cnt = -(uintptr_t)o;
+	c->lim = 0;
+	c->far_lim = 0;
+	if (n >= (uint64_t)(end - o)) {
+		/* a chained branch starts a run of up to 1025 more: stay that far from n */
+		if (n > 1025 && !(c->stop | c->resync)) {
+			uint64_t most = soft < n - 1025 ? soft : n - 1025;
+
+			c->lim = most ? (most - 1) * sizeof(struct op) : 0;
+			/*
+			 * Any other masked interrupt is unmasked by an instruction that
+			 * ends the chain (an MSR write), or by a PV guest's store to the
+			 * magic page's MSR after which it looks at int_pending itself.
+			 */
+			if (!c->irq_held)
+				c->far_lim = c->lim;
+		}
+		r = o->fn(c, o);
+	} else {
+		/* the budget ends in this page: a stop slot where it does */
+		c->plant = o + n;
+		c->plant_fn = c->plant->fn;
+		c->plant->fn = op_stop;
+		r = o->fn(c, o);
+		c->plant->fn = c->plant_fn;
+		c->plant = NULL;
+	}
+	*ran = (c->cnt + (uintptr_t)c->last) / sizeof(struct op) + (r == R_JUMP);
+	return r;
 }
 
 /* NULL only when out of memory. */
@@ -50,7 +109,10 @@ struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host)
 		return NULL;
 	p->gpa = gpa;
 	p->host = host;
-	reset_slots(p);
+	for (unsigned i = 0; i <= 1024; i++)
+		p->ops[i].off = 4 * i;
+	p->ops[1024].fn = op_page_end;
+	reset_slots(c, p);
 	p->hnext = c->code[hash(gpa)];
 	c->code[hash(gpa)] = p;
 	return p;
@@ -59,7 +121,7 @@ struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host)
 static void inval_page(struct ppc *c, struct code_page *p)
 {
 	if (p->ndecoded) {
-		reset_slots(p);
+		reset_slots(c, p);
 		PSTAT(c, CODE_INVAL);
 	}
 }
@@ -99,5 +161,6 @@ void code_drop_all(struct ppc *c)
 	}
 	c->code_any = false;
 	c->cur_cp = NULL;
+	c->plant = NULL;
 	soft_flush(c);		/* fetch entries point at pages */
 }

@@ -17,7 +17,7 @@ void ppc_set_msr(struct ppc *c, uint32_t msr)
 {
 	c->msr = msr & MSR_MASK;
 	ppc_update_ctx(c);
-	c->resync = 1;
+	ppc_resync(c);
 }
 
 /* The core after a reset: everything zero except what the 440 sets. */

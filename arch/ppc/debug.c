@@ -24,7 +24,7 @@ void ppc_debug_update(struct ppc *c)
 	if (dac && !c->dbg_dac)
 		soft_flush(c);	/* every data access must reach the compare */
 	c->dbg_dac = dac;
-	c->resync = 1;
+	ppc_resync(c);
 }
 
 /* Record an event; 1 if the debug interrupt was taken. */
@@ -36,7 +36,7 @@ static int event(struct ppc *c, uint32_t bits, uint32_t csrr0)
 		return 1;
 	}
 	c->dbsr |= DBSR_IDE;
-	c->resync = 1;
+	ppc_resync(c);
 	return 0;
 }
 
@@ -50,30 +50,30 @@ static uint32_t iac_hits(struct ppc *c, uint32_t pc)
 	return hits;
 }
 
+/* By encoding: decode.c has several handlers for each branch form. */
 static bool is_branch(const struct op *o)
 {
-	return o->fn == op_b || o->fn == op_bc || o->fn == op_bc_cr || o->fn == op_bclr ||
-	       o->fn == op_bcctr;
+	unsigned opc = o->insn >> 26, xo = (o->insn >> 1) & 0x3ff;
+
+	return opc == 16 || opc == 18 || (opc == 19 && (xo == 16 || xo == 528));
 }
 
 int ppc_debug_step(struct ppc *c, struct op *o, bool *retired)
 {
 	uint32_t pc = c->pc, lr = c->lr, ctr = c->ctr, hits = iac_hits(c, pc);
 	bool de = pv_msr(c) & MSR_DE;
-	uint64_t nint = c->nint;
+	uint64_t nint = c->nint, n;
 	int r;
 
 	*retired = false;
 	if (hits && event(c, hits, pc))
 		return 0;
-	r = o->fn(c, o);
+	r = code_run(c, o, 1, 0, &n);	/* R_STOPPED: it went on to the next one, pc is there */
 	if (r == R_EXIT)
 		return R_EXIT;
 	if (c->nint != nint)
 		return 0;	/* it took an interrupt instead of completing */
 	*retired = true;
-	if (!r)
-		c->pc += 4;
 	if (!de)
 		return 0;
 	if ((c->dbcr0 & DBG_BRT) && r == R_JUMP && is_branch(o)) {

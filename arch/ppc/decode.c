@@ -56,6 +56,10 @@ static op_fn x31(struct op *o, unsigned xo)
 	}
 	if ((f = arith31(xo & 0x1ff))) {
 		o->aux = (xo >> 9) & 1;		/* OE */
+		if (!o->aux && !o->rc && f == op_add)
+			return op_add_plain;
+		if (!o->aux && !o->rc && f == op_subf)
+			return op_subf_plain;
 		return f;
 	}
 	switch (xo) {
@@ -67,7 +71,7 @@ static op_fn x31(struct op *o, unsigned xo)
 	case 23: return op_lwzx;
 	case 24: return op_slw;
 	case 26: return op_cntlzw;
-	case 28: return op_and;
+	case 28: return o->rc ? op_and : op_and_plain;
 	case 54: case 86: case 982: return op_cache_probe;	/* dcbst dcbf icbi */
 	case 55: return op_lwzux;
 	case 60: return op_andc;
@@ -93,7 +97,7 @@ static op_fn x31(struct op *o, unsigned xo)
 	case 279: return op_lhzx;
 	case 284: return op_eqv;
 	case 311: return op_lhzux;
-	case 316: return op_xor;
+	case 316: return o->rc ? op_xor : op_xor_plain;
 	case 339:
 		o->aux = ((o->insn >> 16) & 0x1f) | ((o->insn >> 6) & 0x3e0);
 		return o->aux == 8 ? op_mflr : o->aux == 9 ? op_mfctr : op_mfspr;
@@ -103,7 +107,7 @@ static op_fn x31(struct op *o, unsigned xo)
 	case 407: return op_sthx;
 	case 412: return op_orc;
 	case 439: return op_sthux;
-	case 444: return op_or;
+	case 444: return o->rc ? op_or : o->rt == o->rb ? op_mr : op_or_plain;
 	case 454: return op_dccci;
 	case 467:
 		o->aux = ((o->insn >> 16) & 0x1f) | ((o->insn >> 6) & 0x3e0);
@@ -149,8 +153,14 @@ static op_fn x19(struct op *o, unsigned xo)
 {
 	switch (xo) {
 	case 0: o->rt >>= 2; o->ra >>= 2; return op_mcrf;
-	case 16: o->aux = o->rc; return op_bclr;
-	case 528: o->aux = o->rc; return op_bcctr;
+	case 16:
+		o->aux = o->rc;
+		return (o->rt & 0x14) == 0x14 && !o->aux ? op_blr : op_bclr;
+	case 528:
+		o->aux = o->rc;
+		if ((o->rt & 0x14) == 0x14)
+			return o->aux ? op_bctrl : op_bctr;
+		return op_bcctr;
 	case 38: return op_rfmci;
 	case 50: return op_rfi;
 	case 51: return op_rfci;
@@ -188,12 +198,29 @@ static op_fn fp63(struct op *o, unsigned xo)
 	return op_illegal;
 }
 
+/* The loads and stores of exec_mem.c whose address reads rA = 0 as gpr[GPR_ZERO]. */
+static bool zero_ra(op_fn f)
+{
+	static const op_fn fns[] = {
+		op_lwz, op_lbz, op_lhz, op_lha, op_stw, op_stb, op_sth,
+		op_lwzx, op_lbzx, op_lhzx, op_lhax, op_lwbrx, op_lhbrx,
+		op_stwx, op_stbx, op_sthx, op_stwbrx, op_sthbrx,
+	};
+
+	for (unsigned i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (f == fns[i])
+			return true;
+	return false;
+}
+
 void ppc_decode(struct op *o, uint32_t insn)
 {
 	unsigned opc = insn >> 26, xo = (insn >> 1) & 0x3ff;
+	uint32_t off = o->off;		/* the slot's, kept */
 	op_fn f = op_illegal;
 
 	memset(o, 0, sizeof(*o));
+	o->off = off;
 	o->insn = insn;
 	o->rt = (insn >> 21) & 0x1f;
 	o->ra = (insn >> 16) & 0x1f;
@@ -215,24 +242,35 @@ void ppc_decode(struct op *o, uint32_t insn)
 	case 11: o->rt >>= 2; f = op_cmpi; break;
 	case 12: o->rc = 0; f = op_addic; break;
 	case 13: o->rc = 1; f = op_addic; break;
-	case 14: f = op_addi; break;
-	case 15: f = op_addis; break;
+	case 14: f = o->ra ? op_addi : op_li; break;
+	case 15: f = o->ra ? op_addis : op_lis; break;
 	case 16:
 		o->imm = (int16_t)(insn & 0xfffc);
 		o->aux = insn & 3;
-		f = ((o->rt & 0x14) == 0x04 && !o->aux) ? op_bc_cr : op_bc;
+		if (o->aux)
+			f = op_bc;
+		else if ((o->rt & 0x14) == 0x04) {
+			o->rb = o->ra >> 2;
+			o->rc = 8 >> (o->ra & 3);
+			o->rt = o->rt & 8 ? o->rc : 0;
+			f = op_bc_cr;
+		}
+		else if ((o->rt & 0x14) == 0x10)
+			f = o->rt & 2 ? op_bdz : op_bdnz;
+		else
+			f = op_bc;
 		break;
 	case 17: if (insn & 2) f = op_sc; break;
 	case 18:
 		o->imm = ((int32_t)(insn << 6)) >> 6 & ~3;
 		o->aux = insn & 3;
-		f = op_b;
+		f = o->aux == 0 ? op_b_rel : o->aux == 1 ? op_bl_rel : op_b;
 		break;
 	case 19: f = x19(o, xo); break;
 	case 20: case 21: case 23:
 		o->imm = o->rb;		/* SH */
 		o->aux = rot_mask((insn >> 6) & 0x1f, (insn >> 1) & 0x1f);
-		f = opc == 20 ? op_rlwimi : opc == 21 ? op_rlwinm : op_rlwnm;
+		f = opc == 20 ? op_rlwimi : opc == 21 ? (o->rc ? op_rlwinm : op_rlwinm_plain) : op_rlwnm;
 		break;
 	case 24: o->imm = insn & 0xffff; f = op_ori; break;
 	case 25: o->imm = insn & 0xffff; f = op_oris; break;
@@ -276,14 +314,19 @@ void ppc_decode(struct op *o, uint32_t insn)
 	case 63: f = fp63(o, xo); break;
 	}
 	o->fn = f;
+	if (!o->ra && zero_ra(f))
+		o->ra = GPR_ZERO;
+	/* a relative branch (not AA) whose target is in the page */
+	o->link = NO_LINK;
+	if ((opc == 16 || opc == 18) && !(insn & 2) && off + o->imm < 4096)
+		o->link = o->imm / 4 * (int32_t)sizeof(struct op);
 }
 
 int op_decode(struct ppc *c, struct op *o)
 {
 	struct code_page *cp = c->cur_cp;
-	unsigned idx = o - cp->ops;
 
-	ppc_decode(o, be32(cp->host + 4 * idx));
+	ppc_decode(o, be32(cp->host + o->off));
 	if (!cp->ndecoded++) {
 		/* the page holds code now: its stores must come through the slow path */
 		soft_flush_writes(c);

@@ -1,7 +1,7 @@
 /*
  * Integer arithmetic, logical, rotate, shift and compare instructions.
  * Operands: rt (RT or RS), ra, rb, rc (the Rc bit), imm (SI/UI, SH, ...),
- * aux (OE, or the rotate mask).
+ * aux (OE, or the rotate mask).  None of them can fault: all are OP_PURE.
  */
 #include "insn.h"
 
@@ -45,9 +45,12 @@ static inline uint32_t adde3(struct ppc *c, struct op *o, uint32_t a, uint32_t b
 
 #define CA ((c->xer >> 29) & 1)
 
-OP(addi) { c->gpr[o->rt] = RA0 + o->imm; return 0; }
-OP(addis) { c->gpr[o->rt] = RA0 + ((uint32_t)o->imm << 16); return 0; }
-OP(addic)
+/* decode.c gives rA = 0 its own handlers (li, lis): these read rA as it is */
+OP_PURE(addi) { c->gpr[o->rt] = RA + o->imm; return 0; }
+OP_PURE(addis) { c->gpr[o->rt] = RA + ((uint32_t)o->imm << 16); return 0; }
+OP_PURE(li) { c->gpr[o->rt] = o->imm; return 0; }
+OP_PURE(lis) { c->gpr[o->rt] = (uint32_t)o->imm << 16; return 0; }
+OP_PURE(addic)
 {
 	uint32_t a = RA, r = a + o->imm;
 
@@ -57,7 +60,7 @@ OP(addic)
 		set_cr0(c, r);
 	return 0;
 }
-OP(subfic)
+OP_PURE(subfic)
 {
 	uint64_t s = (uint64_t)(uint32_t)~RA + (uint32_t)o->imm + 1;
 
@@ -65,21 +68,25 @@ OP(subfic)
 	c->gpr[o->rt] = s;
 	return 0;
 }
-OP(mulli) { c->gpr[o->rt] = (uint32_t)((int32_t)RA * (int64_t)o->imm); return 0; }
+OP_PURE(mulli) { c->gpr[o->rt] = (uint32_t)((int32_t)RA * (int64_t)o->imm); return 0; }
 
-OP(add) { finish(c, o, adde3(c, o, RA, RB, 0, 0)); return 0; }
-OP(addc) { finish(c, o, adde3(c, o, RA, RB, 0, 1)); return 0; }
-OP(adde) { finish(c, o, adde3(c, o, RA, RB, CA, 1)); return 0; }
-OP(addme) { finish(c, o, adde3(c, o, RA, 0xffffffffu, CA, 1)); return 0; }
-OP(addze) { finish(c, o, adde3(c, o, RA, 0, CA, 1)); return 0; }
-OP(subf) { finish(c, o, adde3(c, o, ~RA, RB, 1, 0)); return 0; }
-OP(subfc) { finish(c, o, adde3(c, o, ~RA, RB, 1, 1)); return 0; }
-OP(subfe) { finish(c, o, adde3(c, o, ~RA, RB, CA, 1)); return 0; }
-OP(subfme) { finish(c, o, adde3(c, o, ~RA, 0xffffffffu, CA, 1)); return 0; }
-OP(subfze) { finish(c, o, adde3(c, o, ~RA, 0, CA, 1)); return 0; }
-OP(neg) { finish(c, o, adde3(c, o, ~RA, 0, 1, 0)); return 0; }
+OP_PURE(add) { finish(c, o, adde3(c, o, RA, RB, 0, 0)); return 0; }
+OP_PURE(addc) { finish(c, o, adde3(c, o, RA, RB, 0, 1)); return 0; }
+OP_PURE(adde) { finish(c, o, adde3(c, o, RA, RB, CA, 1)); return 0; }
+OP_PURE(addme) { finish(c, o, adde3(c, o, RA, 0xffffffffu, CA, 1)); return 0; }
+OP_PURE(addze) { finish(c, o, adde3(c, o, RA, 0, CA, 1)); return 0; }
+OP_PURE(subf) { finish(c, o, adde3(c, o, ~RA, RB, 1, 0)); return 0; }
+OP_PURE(subfc) { finish(c, o, adde3(c, o, ~RA, RB, 1, 1)); return 0; }
+OP_PURE(subfe) { finish(c, o, adde3(c, o, ~RA, RB, CA, 1)); return 0; }
+OP_PURE(subfme) { finish(c, o, adde3(c, o, ~RA, 0xffffffffu, CA, 1)); return 0; }
+OP_PURE(subfze) { finish(c, o, adde3(c, o, ~RA, 0, CA, 1)); return 0; }
+OP_PURE(neg) { finish(c, o, adde3(c, o, ~RA, 0, 1, 0)); return 0; }
 
-OP(mullw)
+/* The forms without OE and Rc, the common ones: nothing to test for. */
+OP_PURE(add_plain) { c->gpr[o->rt] = RA + RB; return 0; }
+OP_PURE(subf_plain) { c->gpr[o->rt] = RB - RA; return 0; }
+
+OP_PURE(mullw)
 {
 	int64_t p = (int64_t)(int32_t)RA * (int32_t)RB;
 
@@ -88,11 +95,11 @@ OP(mullw)
 	finish(c, o, (uint32_t)p);
 	return 0;
 }
-OP(mulhw) { finish(c, o, (uint64_t)((int64_t)(int32_t)RA * (int32_t)RB) >> 32); return 0; }
-OP(mulhwu) { finish(c, o, ((uint64_t)RA * RB) >> 32); return 0; }
+OP_PURE(mulhw) { finish(c, o, (uint64_t)((int64_t)(int32_t)RA * (int32_t)RB) >> 32); return 0; }
+OP_PURE(mulhwu) { finish(c, o, ((uint64_t)RA * RB) >> 32); return 0; }
 
 /* Division by zero and INT_MIN / -1 are undefined; like QEMU, RT gets RA then. */
-OP(divw)
+OP_PURE(divw)
 {
 	int32_t a = RA, b = RB;
 	int ov = b == 0 || (a == INT32_MIN && b == -1);
@@ -102,7 +109,7 @@ OP(divw)
 	finish(c, o, ov ? (uint32_t)a : (uint32_t)(a / b));
 	return 0;
 }
-OP(divwu)
+OP_PURE(divwu)
 {
 	uint32_t a = RA, b = RB;
 
@@ -113,7 +120,7 @@ OP(divwu)
 }
 
 /* The 440's half-word multiply and multiply-accumulate (opcode 4). */
-OP(mac)
+OP_PURE(mac)
 {
 	unsigned opc2 = (o->insn >> 1) & 0x1f, opc3 = (o->insn >> 6) & 0x1f;
 	uint32_t a = RA, b = RB;
@@ -160,26 +167,30 @@ static inline void lfinish(struct ppc *c, struct op *o, uint32_t r)
 		set_cr0(c, r);
 }
 
-OP(ori) { c->gpr[o->ra] = RT | (uint32_t)o->imm; return 0; }
-OP(oris) { c->gpr[o->ra] = RT | ((uint32_t)o->imm << 16); return 0; }
-OP(xori) { c->gpr[o->ra] = RT ^ (uint32_t)o->imm; return 0; }
-OP(xoris) { c->gpr[o->ra] = RT ^ ((uint32_t)o->imm << 16); return 0; }
-OP(andi) { lfinish(c, o, RT & (uint32_t)o->imm); return 0; }
-OP(andis) { lfinish(c, o, RT & ((uint32_t)o->imm << 16)); return 0; }
-OP(and) { lfinish(c, o, RT & RB); return 0; }
-OP(andc) { lfinish(c, o, RT & ~RB); return 0; }
-OP(or) { lfinish(c, o, RT | RB); return 0; }
-OP(orc) { lfinish(c, o, RT | ~RB); return 0; }
-OP(xor) { lfinish(c, o, RT ^ RB); return 0; }
-OP(nand) { lfinish(c, o, ~(RT & RB)); return 0; }
-OP(nor) { lfinish(c, o, ~(RT | RB)); return 0; }
-OP(eqv) { lfinish(c, o, ~(RT ^ RB)); return 0; }
-OP(extsb) { lfinish(c, o, (uint32_t)(int8_t)RT); return 0; }
-OP(extsh) { lfinish(c, o, (uint32_t)(int16_t)RT); return 0; }
-OP(cntlzw) { uint32_t s = RT; lfinish(c, o, s ? __builtin_clz(s) : 32); return 0; }
+OP_PURE(ori) { c->gpr[o->ra] = RT | (uint32_t)o->imm; return 0; }
+OP_PURE(oris) { c->gpr[o->ra] = RT | ((uint32_t)o->imm << 16); return 0; }
+OP_PURE(xori) { c->gpr[o->ra] = RT ^ (uint32_t)o->imm; return 0; }
+OP_PURE(xoris) { c->gpr[o->ra] = RT ^ ((uint32_t)o->imm << 16); return 0; }
+OP_PURE(andi) { lfinish(c, o, RT & (uint32_t)o->imm); return 0; }
+OP_PURE(andis) { lfinish(c, o, RT & ((uint32_t)o->imm << 16)); return 0; }
+OP_PURE(and) { lfinish(c, o, RT & RB); return 0; }
+OP_PURE(andc) { lfinish(c, o, RT & ~RB); return 0; }
+OP_PURE(or) { lfinish(c, o, RT | RB); return 0; }
+OP_PURE(orc) { lfinish(c, o, RT | ~RB); return 0; }
+OP_PURE(xor) { lfinish(c, o, RT ^ RB); return 0; }
+OP_PURE(nand) { lfinish(c, o, ~(RT & RB)); return 0; }
+OP_PURE(nor) { lfinish(c, o, ~(RT | RB)); return 0; }
+OP_PURE(eqv) { lfinish(c, o, ~(RT ^ RB)); return 0; }
+OP_PURE(extsb) { lfinish(c, o, (uint32_t)(int8_t)RT); return 0; }
+OP_PURE(extsh) { lfinish(c, o, (uint32_t)(int16_t)RT); return 0; }
+OP_PURE(or_plain) { c->gpr[o->ra] = RT | RB; return 0; }
+OP_PURE(mr) { c->gpr[o->ra] = RT; return 0; }
+OP_PURE(and_plain) { c->gpr[o->ra] = RT & RB; return 0; }
+OP_PURE(xor_plain) { c->gpr[o->ra] = RT ^ RB; return 0; }
+OP_PURE(cntlzw) { uint32_t s = RT; lfinish(c, o, s ? __builtin_clz(s) : 32); return 0; }
 
-OP(slw) { uint32_t n = RB & 63; lfinish(c, o, n > 31 ? 0 : RT << n); return 0; }
-OP(srw) { uint32_t n = RB & 63; lfinish(c, o, n > 31 ? 0 : RT >> n); return 0; }
+OP_PURE(slw) { uint32_t n = RB & 63; lfinish(c, o, n > 31 ? 0 : RT << n); return 0; }
+OP_PURE(srw) { uint32_t n = RB & 63; lfinish(c, o, n > 31 ? 0 : RT >> n); return 0; }
 
 static inline uint32_t sra(struct ppc *c, uint32_t s, unsigned n)
 {
@@ -192,19 +203,20 @@ static inline uint32_t sra(struct ppc *c, uint32_t s, unsigned n)
 	set_ca(c, v < 0 && n && (s & ((1u << n) - 1)));
 	return (uint32_t)(v >> n);
 }
-OP(sraw) { lfinish(c, o, sra(c, RT, RB & 63)); return 0; }
-OP(srawi) { lfinish(c, o, sra(c, RT, o->rb)); return 0; }
+OP_PURE(sraw) { lfinish(c, o, sra(c, RT, RB & 63)); return 0; }
+OP_PURE(srawi) { lfinish(c, o, sra(c, RT, o->rb)); return 0; }
 
 static inline uint32_t rotl(uint32_t x, unsigned n)
 {
 	n &= 31;
-	return n ? (x << n) | (x >> (32 - n)) : x;
+	return (x << n) | (x >> (-n & 31));
 }
 
 /* aux holds MASK(MB, ME), imm holds SH. */
-OP(rlwinm) { lfinish(c, o, rotl(RT, o->imm) & o->aux); return 0; }
-OP(rlwnm) { lfinish(c, o, rotl(RT, RB) & o->aux); return 0; }
-OP(rlwimi)
+OP_PURE(rlwinm) { lfinish(c, o, rotl(RT, o->imm) & o->aux); return 0; }
+OP_PURE(rlwinm_plain) { c->gpr[o->ra] = rotl(RT, o->imm) & o->aux; return 0; }
+OP_PURE(rlwnm) { lfinish(c, o, rotl(RT, RB) & o->aux); return 0; }
+OP_PURE(rlwimi)
 {
 	lfinish(c, o, (rotl(RT, o->imm) & o->aux) | (RA & ~o->aux));
 	return 0;
@@ -212,24 +224,24 @@ OP(rlwimi)
 
 static inline uint32_t cmpflags(struct ppc *c, int lt, int gt)
 {
-	return (lt ? 8 : gt ? 4 : 2) | (c->xer >> 31);
+	return cr_order(lt, gt) | c->xer >> 31;
 }
 
 /* rt holds the CR field. */
-OP(cmpi) { int32_t a = RA; set_crf(c, o->rt, cmpflags(c, a < o->imm, a > o->imm)); return 0; }
-OP(cmpli) { uint32_t a = RA, b = (uint32_t)o->imm; set_crf(c, o->rt, cmpflags(c, a < b, a > b)); return 0; }
-OP(cmp) { int32_t a = RA, b = RB; set_crf(c, o->rt, cmpflags(c, a < b, a > b)); return 0; }
-OP(cmpl) { uint32_t a = RA, b = RB; set_crf(c, o->rt, cmpflags(c, a < b, a > b)); return 0; }
+OP_PURE(cmpi) { int32_t a = RA; set_crf(c, o->rt, cmpflags(c, a < o->imm, a > o->imm)); return 0; }
+OP_PURE(cmpli) { uint32_t a = RA, b = (uint32_t)o->imm; set_crf(c, o->rt, cmpflags(c, a < b, a > b)); return 0; }
+OP_PURE(cmp) { int32_t a = RA, b = RB; set_crf(c, o->rt, cmpflags(c, a < b, a > b)); return 0; }
+OP_PURE(cmpl) { uint32_t a = RA, b = RB; set_crf(c, o->rt, cmpflags(c, a < b, a > b)); return 0; }
 
-OP(isel)
+OP_PURE(isel)
 {
-	int bit = (c->cr >> (31 - o->rc)) & 1;
+	int bit = cr_bit(c, o->rc);
 
 	c->gpr[o->rt] = bit ? RA0 : RB;
 	return 0;
 }
 
-OP(dlmzb)
+OP_PURE(dlmzb)
 {
 	uint64_t both = (uint64_t)RT << 32 | RB;
 	unsigned i, f = 2;
@@ -249,31 +261,31 @@ OP(dlmzb)
 }
 
 /* Condition register and XER moves */
-OP(mfcr) { c->gpr[o->rt] = c->cr; return 0; }
-OP(mtcrf)
+OP_PURE(mfcr) { c->gpr[o->rt] = cr_get(c); return 0; }
+OP_PURE(mtcrf)
 {
 	uint32_t m = 0;
 
 	for (int i = 0; i < 8; i++)
 		if (o->aux & (0x80 >> i))
 			m |= 0xf0000000u >> (4 * i);
-	c->cr = (c->cr & ~m) | (RT & m);
+	cr_set(c, (cr_get(c) & ~m) | (RT & m));
 	return 0;
 }
-OP(mcrxr)
+OP_PURE(mcrxr)
 {
 	set_crf(c, o->rt, c->xer >> 28);
 	c->xer &= 0x0fffffffu;
 	return 0;
 }
-OP(mcrf) { set_crf(c, o->rt, (c->cr >> (28 - 4 * o->ra)) & 0xf); return 0; }
+OP_PURE(mcrf) { set_crf(c, o->rt, c->crf[o->ra]); return 0; }
 
 /* CR logical: rt = BT, ra = BA, rb = BB; aux = the 4-entry truth table. */
-OP(crop)
+OP_PURE(crop)
 {
-	unsigned a = (c->cr >> (31 - o->ra)) & 1, b = (c->cr >> (31 - o->rb)) & 1;
-	unsigned r = (o->aux >> (a * 2 + b)) & 1;
+	unsigned a = cr_bit(c, o->ra), b = cr_bit(c, o->rb);
+	unsigned r = (o->aux >> (a * 2 + b)) & 1, m = 8 >> (o->rt & 3);
 
-	c->cr = (c->cr & ~(0x80000000u >> o->rt)) | (r << (31 - o->rt));
+	c->crf[o->rt >> 2] = (c->crf[o->rt >> 2] & ~m) | (r ? m : 0);
 	return 0;
 }

@@ -17,30 +17,78 @@
 #define EA_DU (RA + o->imm)
 #define EA_X  (RA0 + RB)
 #define EA_XU (RA + RB)
+/* the forms through LOAD and STORE: decode.c made an rA of 0 GPR_ZERO */
+#define EA_DZ (RA + o->imm)
+#define EA_XZ (RA + RB)
 
-#define LOAD(name, fn, conv, EA, upd) \
-OP(name) \
+/*
+ * A soft-TLB hit inline; everything else (which may fault, so it needs
+ * c->pc) in a separate function.
+ */
+static inline uint32_t host_ld(uintptr_t h, unsigned size)
+{
+	return size == 4 ? be32((uint8_t *)h) : size == 2 ? be16((uint8_t *)h) : *(uint8_t *)h;
+}
+
+static inline void host_st(uintptr_t h, unsigned size, uint32_t v)
+{
+	if (size == 4)
+		put_be32((uint8_t *)h, v);
+	else if (size == 2)
+		put_be16((uint8_t *)h, v);
+	else
+		*(uint8_t *)h = v;
+}
+
+/* Both paths end the instruction themselves, so the hit path needs no stack frame. */
+#define LOAD(name, size, conv, EA, upd) \
+static __attribute__((noinline)) int name##_slow(struct ppc *c, struct op *o, uint32_t ea) \
 { \
-	uint32_t ea = EA, v; \
-	int r = fn(c, ea, &v); \
+	uint32_t v; \
+	int r; \
+	pc_here(c, o); \
+	r = mem_load_slow(c, ea, size, &v); \
 	if (unlikely(r)) \
-		return r; \
+		return op_end(c, o, r); \
 	c->gpr[o->rt] = conv(v); \
 	if (upd) \
 		c->gpr[o->ra] = ea; \
-	return 0; \
-}
-
-#define STORE(name, fn, conv, EA, upd) \
-OP(name) \
+	return op_next(c, o); \
+} \
+OP_DECL(name) \
 { \
 	uint32_t ea = EA; \
-	int r = fn(c, ea, conv(RT)); \
-	if (unlikely(r)) \
-		return r; \
+	struct softe *e = soft_probe(c, ACC_R, ea, size); \
+	if (unlikely(!e)) \
+		return name##_slow(c, o, ea); \
+	c->gpr[o->rt] = conv(host_ld(e->addend + ea, size)); \
 	if (upd) \
 		c->gpr[o->ra] = ea; \
-	return 0; \
+	return op_next(c, o); \
+}
+
+#define STORE(name, size, conv, EA, upd) \
+static __attribute__((noinline)) int name##_slow(struct ppc *c, struct op *o, uint32_t ea) \
+{ \
+	int r; \
+	pc_here(c, o); \
+	r = mem_store_slow(c, ea, size, conv(RT)); \
+	if (unlikely(r)) \
+		return op_end(c, o, r); \
+	if (upd) \
+		c->gpr[o->ra] = ea; \
+	return op_next(c, o); \
+} \
+OP_DECL(name) \
+{ \
+	uint32_t ea = EA; \
+	struct softe *e = soft_probe(c, ACC_W, ea, size); \
+	if (unlikely(!e)) \
+		return name##_slow(c, o, ea); \
+	host_st(e->addend + ea, size, conv(RT)); \
+	if (upd) \
+		c->gpr[o->ra] = ea; \
+	return op_next(c, o); \
 }
 
 #define ID(x) (x)
@@ -48,25 +96,25 @@ OP(name) \
 #define BR16(x) ((uint32_t)__builtin_bswap16((uint16_t)(x)))
 #define BR32(x) __builtin_bswap32(x)
 
-LOAD(lwz, ld32, ID, EA_D, 0)   LOAD(lwzu, ld32, ID, EA_DU, 1)
-LOAD(lwzx, ld32, ID, EA_X, 0)  LOAD(lwzux, ld32, ID, EA_XU, 1)
-LOAD(lbz, ld8, ID, EA_D, 0)    LOAD(lbzu, ld8, ID, EA_DU, 1)
-LOAD(lbzx, ld8, ID, EA_X, 0)   LOAD(lbzux, ld8, ID, EA_XU, 1)
-LOAD(lhz, ld16, ID, EA_D, 0)   LOAD(lhzu, ld16, ID, EA_DU, 1)
-LOAD(lhzx, ld16, ID, EA_X, 0)  LOAD(lhzux, ld16, ID, EA_XU, 1)
-LOAD(lha, ld16, SH, EA_D, 0)   LOAD(lhau, ld16, SH, EA_DU, 1)
-LOAD(lhax, ld16, SH, EA_X, 0)  LOAD(lhaux, ld16, SH, EA_XU, 1)
-LOAD(lwbrx, ld32, BR32, EA_X, 0)
-LOAD(lhbrx, ld16, BR16, EA_X, 0)
+LOAD(lwz, 4, ID, EA_DZ, 0)   LOAD(lwzu, 4, ID, EA_DU, 1)
+LOAD(lwzx, 4, ID, EA_XZ, 0)  LOAD(lwzux, 4, ID, EA_XU, 1)
+LOAD(lbz, 1, ID, EA_DZ, 0)    LOAD(lbzu, 1, ID, EA_DU, 1)
+LOAD(lbzx, 1, ID, EA_XZ, 0)   LOAD(lbzux, 1, ID, EA_XU, 1)
+LOAD(lhz, 2, ID, EA_DZ, 0)   LOAD(lhzu, 2, ID, EA_DU, 1)
+LOAD(lhzx, 2, ID, EA_XZ, 0)  LOAD(lhzux, 2, ID, EA_XU, 1)
+LOAD(lha, 2, SH, EA_DZ, 0)   LOAD(lhau, 2, SH, EA_DU, 1)
+LOAD(lhax, 2, SH, EA_XZ, 0)  LOAD(lhaux, 2, SH, EA_XU, 1)
+LOAD(lwbrx, 4, BR32, EA_XZ, 0)
+LOAD(lhbrx, 2, BR16, EA_XZ, 0)
 
-STORE(stw, st32, ID, EA_D, 0)  STORE(stwu, st32, ID, EA_DU, 1)
-STORE(stwx, st32, ID, EA_X, 0) STORE(stwux, st32, ID, EA_XU, 1)
-STORE(stb, st8, ID, EA_D, 0)   STORE(stbu, st8, ID, EA_DU, 1)
-STORE(stbx, st8, ID, EA_X, 0)  STORE(stbux, st8, ID, EA_XU, 1)
-STORE(sth, st16, ID, EA_D, 0)  STORE(sthu, st16, ID, EA_DU, 1)
-STORE(sthx, st16, ID, EA_X, 0) STORE(sthux, st16, ID, EA_XU, 1)
-STORE(stwbrx, st32, BR32, EA_X, 0)
-STORE(sthbrx, st16, BR16, EA_X, 0)
+STORE(stw, 4, ID, EA_DZ, 0)  STORE(stwu, 4, ID, EA_DU, 1)
+STORE(stwx, 4, ID, EA_XZ, 0) STORE(stwux, 4, ID, EA_XU, 1)
+STORE(stb, 1, ID, EA_DZ, 0)   STORE(stbu, 1, ID, EA_DU, 1)
+STORE(stbx, 1, ID, EA_XZ, 0)  STORE(stbux, 1, ID, EA_XU, 1)
+STORE(sth, 2, ID, EA_DZ, 0)  STORE(sthu, 2, ID, EA_DU, 1)
+STORE(sthx, 2, ID, EA_XZ, 0) STORE(sthux, 2, ID, EA_XU, 1)
+STORE(stwbrx, 4, BR32, EA_XZ, 0)
+STORE(sthbrx, 2, BR16, EA_XZ, 0)
 
 OP(lmw)
 {
@@ -133,23 +181,30 @@ OP(stswi) { return store_string(c, o->rt, RA0, o->rb ? o->rb : 32); }
 OP(stswx) { return store_string(c, o->rt, EA_X, c->xer & 0x7f); }
 
 /*
- * lwarx/stwcx.: the reservation is the physical address and the value read;
- * stwcx. succeeds with a compare-and-swap, so another vcpu's store between
- * the two makes it fail.
+ * lwarx/stwcx.: the reservation is the word's host address (one per guest
+ * physical word) and the value read; stwcx. succeeds with a
+ * compare-and-swap, so another vcpu's store between the two makes it fail.
+ * A soft-TLB entry (aligned: misaligned tags never match) means RAM that
+ * needs nothing more; the rest goes through mem_ram.
  */
 OP(lwarx)
 {
 	uint32_t ea = EA_X;
+	struct softe *e = soft_probe(c, ACC_R, ea, 4);
 	uint64_t gpa;
 	uint8_t *h;
 	int r;
 
-	if (ea & 3)
-		return ppc_data_fault(c, IV_ALIGN, ea, 0);
-	if (!(h = mem_ram(c, ea, 4, ACC_R, &r, &gpa)))
-		return r;
+	if (likely(e != NULL)) {
+		h = (uint8_t *)(e->addend + ea);
+	} else {
+		if (ea & 3)
+			return ppc_data_fault(c, IV_ALIGN, ea, 0);
+		if (!(h = mem_ram(c, ea, 4, ACC_R, &r, &gpa)))
+			return r;
+	}
 	c->resv_valid = true;
-	c->resv_gpa = gpa;
+	c->resv_host = h;
 	c->resv_val = __atomic_load_n((uint32_t *)h, __ATOMIC_ACQUIRE);
 	c->gpr[o->rt] = __builtin_bswap32(c->resv_val);
 	return 0;
@@ -158,15 +213,20 @@ OP(lwarx)
 OP(stwcx)
 {
 	uint32_t ea = EA_X, nv = __builtin_bswap32(RT), old = c->resv_val;
+	struct softe *e = soft_probe(c, ACC_W, ea, 4);
 	uint64_t gpa;
 	uint8_t *h;
 	int r, ok = 0;
 
-	if (ea & 3)
-		return ppc_data_fault(c, IV_ALIGN, ea, 1);
-	if (!(h = mem_ram(c, ea, 4, ACC_W, &r, &gpa)))
-		return r;
-	if (c->resv_valid && c->resv_gpa == gpa)
+	if (likely(e != NULL)) {
+		h = (uint8_t *)(e->addend + ea);
+	} else {
+		if (ea & 3)
+			return ppc_data_fault(c, IV_ALIGN, ea, 1);
+		if (!(h = mem_ram(c, ea, 4, ACC_W, &r, &gpa)))
+			return r;
+	}
+	if (c->resv_valid && c->resv_host == h)
 		ok = __atomic_compare_exchange_n((uint32_t *)h, &old, nv, false,
 						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	c->resv_valid = false;
@@ -177,10 +237,15 @@ OP(stwcx)
 OP(dcbz)
 {
 	uint32_t ea = EA_X & ~31u;
+	struct softe *e = soft_probe(c, ACC_W, ea, 32);
 	uint64_t gpa;
 	uint8_t *h;
 	int r;
 
+	if (likely(e != NULL)) {
+		memset((uint8_t *)(e->addend + ea), 0, 32);
+		return 0;
+	}
 	if (!(h = mem_ram(c, ea, 32, ACC_W, &r, &gpa)))
 		return r;
 	memset(h, 0, 32);
@@ -193,6 +258,8 @@ OP(cache_probe)
 	uint64_t gpa;
 	int r;
 
+	if (soft_probe(c, ACC_R, EA_X, 1))
+		return 0;	/* translated and readable already */
 	if (!mem_ram(c, EA_X, 0, ACC_R, &r, &gpa))
 		return r;
 	return 0;

@@ -24,7 +24,7 @@
 static inline int next_resync(struct ppc *c)
 {
 	c->pc += 4;
-	c->resync = 1;
+	ppc_resync(c);
 	return R_JUMP;
 }
 
@@ -45,7 +45,7 @@ static inline int rfx(struct ppc *c, uint32_t pc, uint32_t msr)
 	ppc_set_msr(c, msr);
 	pv_push(c);
 	c->pc = pc & ~3u;
-	c->resync = 1;
+	ppc_resync(c);
 	return R_JUMP;
 }
 OP(rfi) { PRIV(RFI); (void)o; return rfx(c, c->srr0, c->srr1); }
@@ -109,10 +109,10 @@ OP(mtspr)
 }
 
 /* The fast user SPRs skip the table. */
-OP(mflr) { c->gpr[o->rt] = c->lr; return 0; }
-OP(mtlr) { c->lr = RT; return 0; }
-OP(mfctr) { c->gpr[o->rt] = c->ctr; return 0; }
-OP(mtctr) { c->ctr = RT; return 0; }
+OP_PURE(mflr) { c->gpr[o->rt] = c->lr; return 0; }
+OP_PURE(mtlr) { c->lr = RT; return 0; }
+OP_PURE(mfctr) { c->gpr[o->rt] = c->ctr; return 0; }
+OP_PURE(mtctr) { c->ctr = RT; return 0; }
 
 OP(mftb)
 {
@@ -193,8 +193,13 @@ OP(tlbsync) { PRIV(TLB); (void)o; return 0; }
 /* dcbi: like dcbf for an interpreter, but privileged. */
 OP(dcbi)
 {
+	uint64_t gpa;
+	int r;
+
 	PRIV(CACHE);
-	return op_cache_probe(c, o);
+	if (!mem_ram(c, RA0 + RB, 0, ACC_R, &r, &gpa))
+		return r;
+	return 0;
 }
 
 OP(dccci) { PRIV(CACHE); (void)o; return 0; }

@@ -6,14 +6,16 @@
 
 #define PPC_HANDLERS(X) \
 	/* exec_int.c */ \
-	X(addi) X(addis) X(addic) X(subfic) X(mulli) X(add) X(addc) X(adde) X(addme) \
+	X(addi) X(addis) X(li) X(lis) X(add_plain) X(subf_plain) X(or_plain) X(mr) X(and_plain) \
+	X(xor_plain) X(rlwinm_plain) X(addic) X(subfic) X(mulli) X(add) X(addc) X(adde) X(addme) \
 	X(addze) X(subf) X(subfc) X(subfe) X(subfme) X(subfze) X(neg) X(mullw) X(mulhw) \
 	X(mulhwu) X(divw) X(divwu) X(mac) X(ori) X(oris) X(xori) X(xoris) X(andi) X(andis) \
 	X(and) X(andc) X(or) X(orc) X(xor) X(nand) X(nor) X(eqv) X(extsb) X(extsh) \
 	X(cntlzw) X(slw) X(srw) X(sraw) X(srawi) X(rlwinm) X(rlwnm) X(rlwimi) X(cmpi) \
 	X(cmpli) X(cmp) X(cmpl) X(isel) X(dlmzb) X(mfcr) X(mtcrf) X(mcrxr) X(mcrf) X(crop) \
 	/* exec_branch.c */ \
-	X(b) X(bc) X(bc_cr) X(bclr) X(bcctr) \
+	X(b) X(bc) X(bc_cr) X(bclr) X(bcctr) X(b_rel) X(bl_rel) X(bdnz) X(bdz) X(blr) X(bctr) \
+	X(bctrl) \
 	/* exec_mem.c */ \
 	X(lwz) X(lwzu) X(lwzx) X(lwzux) X(lbz) X(lbzu) X(lbzx) X(lbzux) X(lhz) X(lhzu) \
 	X(lhzx) X(lhzux) X(lha) X(lhau) X(lhax) X(lhaux) X(lwbrx) X(lhbrx) X(stw) X(stwu) \
@@ -29,7 +31,7 @@
 	X(stfsx) X(stfsux) X(stfd) X(stfdu) X(stfdx) X(stfdux) X(stfiwx) X(fp_arith) \
 	X(fcmp) X(fmove) X(frsp) X(fctiw) X(mffs) X(mtfsf) X(mtfsfi) X(mtfsb) X(mcrfs)
 
-#define X(n) OP(n);
+#define X(n) OP_DECL(n);
 PPC_HANDLERS(X)
 #undef X
 

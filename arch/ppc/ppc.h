@@ -166,12 +166,17 @@ struct op {
 	uint8_t rt, ra, rb, rc;		/* rc: the Rc bit, or a 4th field */
 	int32_t imm;
 	uint32_t aux;
+	uint32_t off;			/* byte offset in the page: pc = c->vbase + off */
+	int32_t link;			/* a relative branch: its target slot - this one, in bytes */
 };
+#define NO_LINK INT32_MIN		/* the target is outside the page */
+#define GPR_ZERO 32			/* gpr[GPR_ZERO] is always 0 */
 
 /* Results of a handler beyond "0: next instruction". */
 enum {
 	R_JUMP = 1,	/* retired (or took an interrupt); c->pc is the next pc */
 	R_EXIT = 2,	/* not retired: return to userspace (vcpu->exit filled) */
+	R_STOPPED = 3,	/* reached a stop slot (end of page, of budget): it did not run */
 };
 
 /* Decoded code of one guest-physical page, kept until its page is written. */
@@ -181,23 +186,35 @@ struct code_page {
 	uint8_t *host;
 	struct code_page *hnext;
 	uint32_t ndecoded;
-	struct op ops[1024];
+	struct op ops[1024 + 1];	/* + a stop slot: straight-line code needs no count */
 };
 
 /* Why the run stops after the current instruction retires. */
 enum { STOP_NONE, STOP_EXIT };	/* STOP_EXIT: vcpu->exit is filled */
 
 struct ppc {
-	/* hot state first */
-	uint32_t gpr[32];
-	uint32_t pc, msr, cr, xer, lr, ctr;
+	/* hot state first; after r31 a constant 0, the rA of a load or store's
+	 * address when the instruction names r0 there (decode.c): no test for it */
+	uint32_t gpr[32 + 1];
+	uint32_t pc, msr, xer, lr, ctr;
+	uint8_t crf[8];			/* CR, one 4-bit field each: a compare writes one byte */
 	uint64_t ctx_d, ctx_i;		/* soft-TLB context tags for data and fetch */
 	struct vcpu *v;
 	struct vm *vm;
 	struct code_page *cur_cp;	/* the page being executed */
-	int resync;			/* leave the current page: context or interrupts changed */
-	int stop;			/* STOP_*, after this instruction */
-	uint64_t soft_hits;		/* added to the soft_tlb_hits counter when a run ends */
+	uint32_t vbase;			/* pc of cur_cp's first slot in the current translation */
+	struct op *last;		/* the slot a chain of handlers ended at */
+	/*
+	 * Counting a chain: at a branch in slot o, cnt + (uintptr_t)o is 32
+	 * times the instructions retired before it (struct op is 32 bytes), so
+	 * a branch that goes on at slot t adds o + 32 - t.  Branches within the
+	 * page go on while that is below lim, to another page while it is
+	 * below far_lim; 0 ends the chain at the next branch.
+	 */
+	uint64_t cnt, lim, far_lim;
+	bool irq_held;			/* the PV critical section held an interrupt off at the last look */
+	int resync;			/* end the chain: context or interrupts changed (ppc_resync) */
+	int stop;			/* STOP_*, after this instruction (ppc_stop) */
 
 	struct softe soft[3][SOFT_N];
 
@@ -206,7 +223,7 @@ struct ppc {
 
 	/* reservation for lwarx/stwcx. */
 	bool resv_valid;
-	uint64_t resv_gpa;
+	uint8_t *resv_host;
 	uint32_t resv_val;		/* the word lwarx read, as stored in memory */
 
 	/* SPRs */
@@ -253,6 +270,8 @@ struct ppc {
 	/* decoded code */
 	struct code_page *code[CODE_HASH];
 	bool code_any;
+	struct op *plant;		/* a slot made a stop for the budget, or NULL */
+	op_fn plant_fn;			/* its handler, put back after the run */
 };
 
 #define PPC(v) ((struct ppc *)(v)->arch)
@@ -266,7 +285,6 @@ struct ppc {
 	X(STLB_INVAL, "shadow_invalidations") \
 	X(TLBWE, "tlbwe") \
 	X(TLBIVAX, "tlbivax") \
-	X(SOFT_HIT, "soft_tlb_hits") \
 	X(SOFT_MISS, "soft_tlb_misses") \
 	X(SMALL_PAGE, "small_page_accesses") \
 	X(TRAPS, "traps") \
@@ -438,11 +456,33 @@ static inline struct softe *soft_probe(struct ppc *c, int acc, uint32_t ea, unsi
 	struct softe *e = &c->soft[acc][(ea >> 12) & (SOFT_N - 1)];
 	uint64_t tag = (acc == ACC_X ? c->ctx_i : c->ctx_d) | (ea & (0xfffff000u | (size - 1)));
 
-	if (likely(e->tag == tag)) {
-		c->soft_hits++;
-		return e;
+	/* hits are not counted: a counter bumped by every access costs more than it tells */
+	return likely(e->tag == tag) ? e : NULL;
+}
+
+/*
+ * A chain leaving its page for target: it goes on there when the decoded
+ * page is at hand in the fetch side of the soft TLB and the run allows
+ * (far_lim; see struct ppc's cnt: x = cnt + the slot pointer, for what ran
+ * before).  Otherwise it ends at slot o, done (R_JUMP) or not yet run
+ * (R_STOPPED, the end of a page).
+ */
+static inline int chain_far(struct ppc *c, struct op *o, uint32_t target, uint64_t x, int r)
+{
+	struct softe *e = soft_probe(c, ACC_X, target, 4);
+
+	if (e && x < c->far_lim) {
+		struct code_page *cp = (struct code_page *)e->addend;
+		struct op *t = &cp->ops[(target >> 2) & 1023];
+
+		c->cur_cp = cp;
+		c->vbase = target & ~0xfffu;
+		c->cnt = x - (uintptr_t)t;
+		return t->fn(c, t);
 	}
-	return NULL;
+	c->pc = target;
+	c->last = o;
+	return r;
 }
 
 static inline int ld32(struct ppc *c, uint32_t ea, uint32_t *val)
@@ -493,6 +533,13 @@ struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host);
 void code_invalidate(struct ppc *c, uint64_t gpa, uint64_t len);
 void code_drop_all(struct ppc *c);
 struct code_page *code_find(struct ppc *c, uint64_t gpa);
+/*
+ * Run the chain from slot o of cur_cp (c->vbase set): at most n
+ * instructions, and branches within the page go on there while fewer than
+ * about `soft` have run.  Returns how the chain ended; *ran = instructions
+ * retired (a jump or an interrupt retires the instruction it ended at).
+ */
+int code_run(struct ppc *c, struct op *o, uint64_t n, uint64_t soft, uint64_t *ran);
 
 /* ---- exec_fp.c ---- */
 void ppc_fp_set_round(struct ppc *c);	/* host rounding mode from FPSCR[RN] */
@@ -504,8 +551,55 @@ int op_illegal(struct ppc *c, struct op *o);
 /* The run stops with an emulation failure at c->pc. */
 int ppc_internal_error(struct ppc *c, const char *why);
 
-/* ---- handlers, by group (exec_*.c) declare themselves through this ---- */
-#define OP(name) int op_##name(struct ppc *c, struct op *o)
+/*
+ * ---- handlers, by group (exec_*.c) declare themselves through this ----
+ *
+ * A handler's body returns 0 to go on with the next instruction; the
+ * wrapper OP generates then jumps (a tail call) to the next slot's handler,
+ * so the instructions run as one chain of jumps, ended by a non-zero result
+ * (a branch that cannot go on, an interrupt, an exit, or a stop slot).  The
+ * wrapper sets c->pc before the body runs and records in c->last where the
+ * chain ended, from which code_run counts.
+ */
+#define OP_DECL(name) int op_##name(struct ppc *c, struct op *o)
+
+/* What a handler written out (OP_DECL) ends with: go on with the next slot, or end the chain at o. */
+static inline int op_next(struct ppc *c, struct op *o)
+{
+	return o[1].fn(c, o + 1);
+}
+
+static inline int op_end(struct ppc *c, struct op *o, int r)
+{
+	c->last = o;
+	return r;
+}
+
+#define OP_WRAP(name, setpc) \
+	static inline __attribute__((always_inline)) int name##_body(struct ppc *c, struct op *o); \
+	OP_DECL(name) \
+	{ \
+		int r; \
+		if (setpc) \
+			c->pc = c->vbase + o->off; \
+		r = name##_body(c, o); \
+		if (likely(!r)) \
+			return op_next(c, o); \
+		return op_end(c, o, r); \
+	} \
+	static inline __attribute__((always_inline)) int name##_body(struct ppc *c, struct op *o)
+#define OP(name) OP_WRAP(name, 1)
+/*
+ * A handler that never reads c->pc, never fails and never takes an
+ * interrupt may leave c->pc behind: whatever ends the chain sets it, and
+ * the next handler that needs it sets it first.  One that may fault only
+ * in a slow path sets it there (pc_here).
+ */
+#define OP_PURE(name) OP_WRAP(name, 0)
+static inline void pc_here(struct ppc *c, struct op *o)
+{
+	c->pc = c->vbase + o->off;
+}
 
 /* ---- spr.c, dcr ---- */
 int spr_read(struct ppc *c, unsigned spr, uint32_t *val);	/* 0, or R_JUMP (interrupt) */
@@ -534,18 +628,58 @@ extern const struct state_desc ppc_regs_file, ppc_sregs_file, ppc_events_file;
 extern const struct vcpu_file ppc_tlb_file, ppc_mmu_file;
 extern const struct vm_file ppc_dtb_file;
 
+/* Something the run loop must look at changed: leave the chain at the next branch. */
+static inline void ppc_resync(struct ppc *c)
+{
+	c->resync = 1;
+	c->lim = 0;
+	c->far_lim = 0;
+}
+
+/* The run ends after this instruction (vcpu->exit is filled). */
+static inline void ppc_stop(struct ppc *c)
+{
+	c->stop = STOP_EXIT;
+	c->lim = 0;
+	c->far_lim = 0;
+}
+
 /* ---- cr helpers ---- */
+/* LT, GT or EQ as a CR field (8, 4, 2), without SO. */
+static inline uint32_t cr_order(int lt, int gt)
+{
+	return 2u << ((unsigned)lt << 1 | (unsigned)gt);
+}
+
 static inline void set_cr0(struct ppc *c, uint32_t r)
 {
-	uint32_t f = (int32_t)r < 0 ? 8 : r ? 4 : 2;
-	f |= (c->xer >> 31) & 1;
-	c->cr = (c->cr & 0x0fffffff) | (f << 28);
+	c->crf[0] = cr_order((int32_t)r < 0, (int32_t)r > 0) | c->xer >> 31;
 }
 
 static inline void set_crf(struct ppc *c, unsigned crf, uint32_t f)
 {
-	unsigned sh = 28 - 4 * crf;
-	c->cr = (c->cr & ~(0xfu << sh)) | (f << sh);
+	c->crf[crf] = f & 0xf;
+}
+
+/* CR bit bi (0 = the most significant) */
+static inline unsigned cr_bit(const struct ppc *c, unsigned bi)
+{
+	return (c->crf[bi >> 2] >> (3 - (bi & 3))) & 1;
+}
+
+static inline uint32_t cr_get(const struct ppc *c)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 4 | c->crf[i];
+	return v;
+}
+
+static inline void cr_set(struct ppc *c, uint32_t v)
+{
+	for (int i = 0; i < 8; i++)
+		c->crf[i] = (v >> (28 - 4 * i)) & 0xf;
 }
 
 #endif

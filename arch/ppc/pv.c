@@ -152,7 +152,7 @@ static int user_exit(struct ppc *c, enum exit_reason why)
 		e->hypercall.ret = EV_UNIMPLEMENTED;
 	}
 	c->user_call = why;
-	c->stop = STOP_EXIT;
+	ppc_stop(c);
 	return 0;	/* the sc retires; the run ends after it */
 }
 
@@ -194,7 +194,7 @@ static int hypercall(struct ppc *c)
 		c->gpr[3] = EV_SUCCESS;
 		c->pv_idle = true;
 		c->pc += 4;
-		c->resync = 1;
+		ppc_resync(c);
 		return R_JUMP;
 	default:
 		if (__atomic_load_n(&p->cap_hcall_exit, __ATOMIC_RELAXED)) {

@@ -38,7 +38,7 @@ static void regs_get(struct vcpu *v, void *st)
 	memcpy(r->gpr, c->gpr, sizeof(r->gpr));
 	r->pc = c->pc;
 	r->msr = c->msr;
-	r->cr = c->cr;
+	r->cr = cr_get(c);
 	r->lr = c->lr;
 	r->ctr = c->ctr;
 	r->xer = c->xer;
@@ -59,9 +59,9 @@ static int regs_set(struct vcpu *v, const void *st, const uint64_t *written, cha
 			 r->msr & ~MSR_MASK);
 		return -EINVAL;
 	}
-	memcpy(c->gpr, r->gpr, sizeof(c->gpr));
+	memcpy(c->gpr, r->gpr, sizeof(r->gpr));
 	c->pc = r->pc;
-	c->cr = r->cr;
+	cr_set(c, r->cr);
 	c->lr = r->lr;
 	c->ctr = r->ctr;
 	c->xer = r->xer & (XER_SO | XER_OV | XER_CA | 0x7f);

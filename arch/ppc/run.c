@@ -1,10 +1,10 @@
 /*
  * The interpreter's run loop.  Guest code runs from decoded pages: the
- * fetch side of the soft TLB yields the slot for pc, and handlers run one
- * after another until a branch, the end of the page, or the budget.  A
- * branch that stays in the same 4 KiB page continues there without another
- * lookup.  Between pages (and every CLOCK_EVERY instructions) the loop looks
- * at requests, timers and pending interrupts.
+ * fetch side of the soft TLB yields the slot for pc, and code_run runs the
+ * chain of handlers from there (see OP in ppc.h): straight on, across
+ * branches and into other decoded pages, until something needs this loop.
+ * Here, between chains, it looks at requests, timers and pending
+ * interrupts.  The clock is read again every CLOCK_EVERY instructions.
  */
 #include "ppc.h"
 #include "vmm/vcpu.h"
@@ -37,7 +37,7 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 	c->insn_until_clock = CLOCK_EVERY;
 	while (done + taken < budget) {
 		unsigned lim;
-		uint32_t vbase;
+		uint64_t left, ran;
 		bool chain;
 		struct op *o;
 		int r = 0;
@@ -71,6 +71,7 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 			continue;
 		}
 		c->resync = 0;
+		c->vbase = c->pc - o->off;
 		if (unlikely(c->dbg_insn)) {
 			/* debug events are decided around each instruction */
 			bool retired;
@@ -86,45 +87,33 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 			c->insn_until_clock--;
 			continue;
 		}
-		vbase = c->pc & ~0xfffu;
+		/* the budget is exact; the clock may run over by a page */
+		left = budget - done - taken;
+		if (!chain && left > lim)
+			left = lim;	/* a 1 KiB page ends inside the decoded one */
+		ran = 0;
 		for (;;) {
-			uint64_t n = budget - done - taken, i;
+			uint64_t n;
 
-			if (n > lim)
-				n = lim;
-			if (n > c->insn_until_clock)
-				n = c->insn_until_clock;
-			for (i = 0; i < n; i++, o++) {
-				if (unlikely((r = o->fn(c, o))))
-					break;
-				c->pc += 4;
-			}
-			if (r == R_EXIT) {
-				res = RUN_EXIT;
-				goto out;
-			}
-			if (r == R_JUMP)
-				i++;
-			done += i;
-			c->insn_until_clock -= i;
-			if (unlikely(c->stop)) {
-				res = RUN_EXIT;
-				goto out;
-			}
-			if (r != R_JUMP || !chain || c->resync || done + taken >= budget ||
-			    !c->insn_until_clock || vcpu_should_return(v))
+			/* the chain may have moved on to other pages: cur_cp and vbase follow */
+			r = code_run(c, o, left, chain && ran < c->insn_until_clock ?
+				     c->insn_until_clock - ran : 0, &n);
+			left -= n;
+			ran += n;
+			if (r != R_JUMP || !left || ran >= c->insn_until_clock || !chain ||
+			    unlikely(c->stop | c->resync) || c->pc - c->vbase >= 4096)
 				break;
-			/* a branch: stay in this page when it lands there */
-			if ((c->pc & ~0xfffu) != vbase)
-				break;
-			o = &c->cur_cp->ops[(c->pc >> 2) & 1023];
-			lim = 1024 - ((c->pc >> 2) & 1023);
+			/* a branch landing in this page continues there */
+			o = &c->cur_cp->ops[(c->pc - c->vbase) >> 2];
+		}
+		done += ran;
+		c->insn_until_clock = ran < c->insn_until_clock ? c->insn_until_clock - ran : 0;
+		if (r == R_EXIT || unlikely(c->stop)) {
+			res = RUN_EXIT;
+			break;
 		}
 	}
-out:
 	v->stat[STAT_INSNS] += done;
 	v->stat[STAT_INTERRUPTS] += taken;
-	v->astat[PS_SOFT_HIT] += c->soft_hits;
-	c->soft_hits = 0;
 	return res;
 }

@@ -125,7 +125,7 @@ int spr_write(struct ppc *c, unsigned spr, uint32_t val)
 			vcpu_set_exit(c->v, EXIT_SYSTEM_EVENT);
 			c->v->exit.system_event.type = SYSEV_RESET;
 			c->v->exit.system_event.code = (val & DBCR0_RST) >> 28;
-			c->stop = STOP_EXIT;
+			ppc_stop(c);
 		}
 		return 0;
 	case SPR_TSR: ppc_tsr_clear(c, val); return 0;
@@ -158,7 +158,7 @@ int dcr_write(struct ppc *c, unsigned dcrn, uint32_t val)
 {
 	if (dcrn - DCR_UIC0 < DCR_UIC_N) {
 		uic_dcr_write(c->vm, dcrn - DCR_UIC0, val);
-		c->resync = 1;		/* the external input may have changed */
+		ppc_resync(c);		/* the external input may have changed */
 		return 0;
 	}
 	return ppc_program(c, ESR_PIL);

@@ -100,7 +100,7 @@ static void publish(struct vm *vm, int out)
 	if (__atomic_exchange_n(&p->uic.out, out, __ATOMIC_ACQ_REL) == out || !v || !out)
 		return;
 	if (pthread_equal(pthread_self(), v->thread)) {
-		PPC(v)->resync = 1;	/* the running vcpu raised it: it looks before going on */
+		ppc_resync(PPC(v));	/* the running vcpu raised it: it looks before going on */
 		return;
 	}
 	pthread_mutex_lock(&p->kick.mu);
