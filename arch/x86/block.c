@@ -7,17 +7,13 @@
 #include <stdlib.h>
 
 #include "cpu.h"
+#include "exec.h"
 
 static unsigned bhash(uint64_t pa, uint64_t eip, uint32_t mode)
 {
 	uint64_t h = pa * 0x9e3779b97f4a7c15ull ^ eip * 0xc2b2ae3d27d4eb4full ^ mode;
 
 	return (h >> 40) & (BHASH_SIZE - 1);
-}
-
-static unsigned jc_index(uint64_t eip)
-{
-	return (eip ^ (eip >> 10)) & (JC_SIZE - 1);
 }
 
 struct cpage *cpage_find(struct x86_cpu *c, uint64_t gfn)
@@ -78,9 +74,12 @@ static void block_kill(struct x86_cpu *c, struct block *b)
 		c->jc[j] = NULL;
 	b->hnext = c->dead;
 	c->dead = b;
-	/* the instruction running now may have written its own block */
-	if (c->first >= b->insn && c->first < b->insn + b->n)
+	/* the instruction running now may have written its own block: the
+	 * next one (the block is freed only at the next dispatch) ends it */
+	if (c->first >= b->insn && c->first < b->insn + b->n) {
 		c->stop = c->cur + 1;
+		((struct insn *)c->cur)[1].fn = h_block_end;
+	}
 }
 
 static void unlink_from(struct block **head, struct block *b, int second)
@@ -188,6 +187,7 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 	struct insn tmp[BLOCK_MAX];
 	uint64_t eip = c->s.rip, page = lin & PAGE_MASK;
 	unsigned n = 0, used = 0;
+	int end;
 	struct fetcher f;
 	struct block *b;
 	struct cpage *cp, *cp2 = NULL;
@@ -221,11 +221,13 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 		}
 		used += i->len;
 		eip = i->next;
-		n++;
-		if (f.crossed || insn_ends_block(i))
+		i->idx = n++;
+		end = f.crossed || insn_ends_block(i);
+		insn_fast(i);
+		if (end)
 			break;
 	}
-	b = malloc(sizeof(*b) + n * sizeof(struct insn));
+	b = malloc(sizeof(*b) + (n + 1) * sizeof(struct insn));
 	cp = cpage_get(c, pa >> PAGE_SHIFT);
 	pa_last = pa + used - 1;
 	if ((pa_last >> PAGE_SHIFT) != (pa >> PAGE_SHIFT)) {
@@ -244,6 +246,7 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 	b->n = n;
 	b->pa_last = pa_last;
 	memcpy(b->insn, tmp, n * sizeof(struct insn));
+	b->insn[n] = (struct insn){ .fn = h_block_end, .ip = eip, .idx = n };
 	if (cp2) {
 		cp->chunks |= chunk_bits(pa & ~PAGE_MASK, PAGE_SIZE);
 		cp2->chunks |= chunk_bits(0, (pa_last & ~PAGE_MASK) + 1);
@@ -258,6 +261,14 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 	return b;
 }
 
+/* The sentinel after a block's last instruction, also put over the next
+ * instruction of a block that wrote itself: continue at this address. */
+int h_block_end(struct x86_cpu *c, const struct insn *i)
+{
+	c->s.rip = i->ip;
+	return BLOCK_END;
+}
+
 struct block *block_get(struct x86_cpu *c, int *err)
 {
 	uint64_t eip = c->s.rip, csb = c->s.seg[SEG_CS].base, pa;
@@ -267,7 +278,7 @@ struct block *block_get(struct x86_cpu *c, int *err)
 	const uint8_t *p;
 	unsigned h;
 
-	if (b && b->eip == eip && b->cs_base == csb && b->mode == c->mode)
+	if (b && b->eip == eip && b->cs_base == csb && b->mode == c->mode && b->jc_gen == c->jc_gen)
 		return b;
 	p = mem_fetch_ptr(c, lin, &pa);
 	if (!p) {
@@ -291,5 +302,6 @@ struct block *block_get(struct x86_cpu *c, int *err)
 		c->bhash[h] = b;
 	}
 	c->jc[jc_index(eip)] = b;
+	b->jc_gen = c->jc_gen;
 	return b;
 }

@@ -101,12 +101,20 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
 #define CR4_PAE (1u << 5)
 #define CR4_TSD (1u << 2)
 
-/* Lazy flags: the last flag-setting operation, evaluated when a flag is read. */
-enum { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_AUX };
+/*
+ * Lazy flags: the last flag-setting operation, evaluated when a flag is
+ * read.  res, a and b are masked to the size; LF_LOGIC needs only res.
+ */
+enum { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_AUX, LF_INC, LF_DEC };
+/* Or'ed into op by a rotate: CF and OF come from aux (which keeps its AF
+ * bit), the other flags from the operation as recorded. */
+#define LF_CFOF 0x100
 struct lazyf {
 	uint32_t op, size;	/* size in bytes */
 	uint64_t res, a, b;	/* res = a op b */
-	uint32_t aux;		/* LF_AUX: CF, AF, OF as computed by the instruction */
+	uint32_t aux;		/* LF_AUX: CF, AF, OF as computed by the instruction;
+				 * LF_ADC/LF_SBB: the carry in; LF_INC/LF_DEC: CF kept (FL_CF or 0);
+				 * with LF_CFOF: CF and OF */
 };
 
 /* Decode mode: what changes how bytes decode, part of every block's key. */
@@ -147,11 +155,21 @@ struct insn {
 	uint8_t ss;		/* stack width in bytes */
 	uint8_t bytes[15];	/* the raw instruction, for failures */
 	uint8_t rex;		/* the REX prefix (0x40-0x4f), or 0 */
+	uint8_t idx;		/* position in its block (the sentinel's: the block's length) */
 };
 #define REP_E 1
 #define REP_NE 2
 
 #define BLOCK_MAX 64
+/*
+ * Handler results beyond 0 (next), 1 (rip set) and 2 (end the run), for
+ * transfers that change nothing else the run loop looks at between blocks:
+ * BLOCK_END from the sentinel after a block's last instruction (it sets rip
+ * and is not an instruction), INSN_BRANCH from near jumps, calls and returns.
+ */
+#define BLOCK_END 3
+#define INSN_BRANCH 4
+/* insn[n] is the sentinel: it sets rip to the address after the block. */
 struct block {
 	struct block *hnext;	/* hash chain */
 	struct block *pnext;	/* blocks on the same first page */
@@ -159,6 +177,7 @@ struct block {
 	uint64_t pa, eip, cs_base;
 	uint64_t pa_last;	/* physical address of the last byte */
 	uint32_t mode, n;
+	uint64_t jc_gen;	/* the vcpu's jc_gen when it entered the jump cache */
 	struct insn insn[];
 };
 
@@ -173,17 +192,33 @@ struct cpage {
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
 enum { TLB_READ, TLB_WRITE, TLB_FETCH, TLB_KINDS };
+/*
+ * Or'ed into a data access's kind for the memory slow path: who makes it.
+ * MMU_SV: a supervisor access whatever the CPL (the frame an event pushes
+ * on the stack of the inner ring it enters).  MMU_IMPLICIT: an implicit
+ * supervisor access (SDM "Access Rights": the GDT, LDT, IDT and TSS):
+ * supervisor rights, and SMAP applies whatever EFLAGS.AC says.
+ */
+#define MMU_SV 0x10
+#define MMU_NOAC 0x20
+#define MMU_IMPLICIT (MMU_SV | MMU_NOAC)
+#define MMU_KIND(kind) ((kind) & 0xf)
 struct tlbe {
 	uint64_t tag;		/* linear page address, or TLB_INVALID */
 	uintptr_t delta;	/* host address = linear + delta */
 	uint64_t pa;		/* physical page address */
 	struct memslot *slot;
 };
-#define TLB_INVALID 1ull
+#define TLB_INVALID (~0ull)	/* matches no address, aligned or not (fast_ptr) */
 
 #define BHASH_SIZE 4096
 #define CPAGE_HASH 1024
 #define JC_SIZE 1024
+
+static inline unsigned jc_index(uint64_t eip)
+{
+	return (eip ^ (eip >> 10)) & (JC_SIZE - 1);
+}
 
 /* The arch counters in vcpu->astat[]: X(enum suffix, name shown in stats). */
 #define X86_STATS(X) \
@@ -237,6 +272,7 @@ struct x86_cpu {
 
 	struct block *bhash[BHASH_SIZE];
 	struct block *jc[JC_SIZE];	/* eip -> block, checked against the key */
+	uint64_t jc_gen;	/* bumped to empty the jump cache at once (TLB flushes); never wraps */
 	struct cpage *cpages[CPAGE_HASH];
 	unsigned ncpages;
 	struct block *dead;	/* invalidated while possibly executing; freed at dispatch */
@@ -252,6 +288,8 @@ struct x86_cpu {
 	uint8_t watching;	/* ... and a data breakpoint: watched pages stay out of the soft TLB */
 	uint32_t db_hits;	/* DR6 B0-B3 of the data breakpoints the current instruction hit */
 	uint32_t db_pending;	/* DR6 bits held back by mov ss / pop ss for one instruction */
+
+	uint8_t seg_rchk, seg_wchk;	/* segments whose reads / writes need seg_check (bit = SEG_x) */
 
 	struct x86_mmu *mmu;	/* the shadow page engine (mmu.h) */
 	uint8_t tlb_user;	/* soft TLB entries were made for CPL 3 */
@@ -269,7 +307,7 @@ void x86_reset_state(struct x86_cpu *c);
 /* ---- flags.c ---- */
 uint64_t flags_get(struct x86_cpu *c);
 void flags_set(struct x86_cpu *c, uint64_t f);	/* all writable bits; keeps bit 1 */
-int flags_cf(struct x86_cpu *c);
+int flags_cf_slow(struct x86_cpu *c);
 int flags_cond(struct x86_cpu *c, unsigned cc);	/* jcc/setcc/cmovcc condition 0-15 */
 void flags_set_arith(struct x86_cpu *c, uint32_t arith);	/* set CF..OF eagerly */
 /* rflags after popf/iret loads `nw` over `old` at the current privilege (exec_mov.c). */
@@ -278,6 +316,30 @@ uint64_t x86_flags_merge(struct x86_cpu *c, uint64_t old, uint64_t nw, unsigned 
 static inline uint64_t size_mask(unsigned size)
 {
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+/* CF alone, as adc/sbb/inc/dec/rcl need it: cheap for the common ops. */
+static inline int flags_cf(struct x86_cpu *c)
+{
+	switch (c->lf.op) {
+	case LF_NONE: return c->s.rflags & FL_CF;
+	case LF_ADD: return c->lf.res < c->lf.a;
+	case LF_SUB: return c->lf.a < c->lf.b;
+	case LF_LOGIC: return 0;
+	case LF_INC: case LF_DEC: return c->lf.aux != 0;
+	default: return flags_cf_slow(c);
+	}
+}
+
+/* A rotate's flags: CF and OF (FL_CF|FL_OF bits) over the others, still lazy. */
+static inline void flags_set_cfof(struct x86_cpu *c, uint32_t cfof)
+{
+	if (c->lf.op == LF_NONE) {
+		c->s.rflags = (c->s.rflags & ~(uint64_t)(FL_CF | FL_OF)) | cfof;
+		return;
+	}
+	c->lf.op |= LF_CFOF;
+	c->lf.aux = (c->lf.aux & FL_AF) | cfof;
 }
 
 static inline void lf_set(struct x86_cpu *c, uint32_t op, uint32_t size, uint64_t res,
@@ -299,6 +361,9 @@ void tlb_drop_write_slot(struct x86_cpu *c, const struct memslot *s);
 /* Slow paths; return ACC_OK or ACC_EXIT (vcpu->exit filled by vcpu_io). */
 int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val);
 int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val);
+/* The same for an access of another kind (how: MMU_SV, MMU_IMPLICIT). */
+int mem_read_as(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val, unsigned how);
+int mem_write_as(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val, unsigned how);
 /* Host pointer for instruction fetch of `lin`, with bytes available to the page end. */
 const uint8_t *mem_fetch_ptr(struct x86_cpu *c, uint64_t lin, uint64_t *pa);
 /* The same for the decoder's look at the next page: NULL rather than a #PF. */
@@ -362,6 +427,52 @@ static inline void lin_write(struct x86_cpu *c, uint64_t lin, unsigned size, uin
 		x86_exit_now(c);
 }
 
+/*
+ * Supervisor accesses at any CPL: sys_* for the implicit ones (descriptor
+ * tables, TSS), sv_write for the frame pushed on an inner ring's stack.
+ * Below CPL 3 the soft TLB's entries carry supervisor rights and none of
+ * them maps a user page under SMAP, so a hit may be used; at CPL 3 its
+ * entries are user ones and the slow path decides.
+ */
+static inline uint64_t mem_read_sv(struct x86_cpu *c, uint64_t lin, unsigned size, unsigned how)
+{
+	const struct tlbe *e = &c->tlb[TLB_READ][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
+	uint64_t val;
+
+	if (c->cpl < 3 && e->tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size)
+		return host_load((const void *)(uintptr_t)(lin + e->delta), size);
+	if (mem_read_as(c, lin, size, &val, how))
+		x86_exit_now(c);
+	return val;
+}
+
+static inline void mem_write_sv(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val, unsigned how)
+{
+	const struct tlbe *e = &c->tlb[TLB_WRITE][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
+
+	if (c->cpl < 3 && e->tag == (lin & PAGE_MASK) && (lin & ~PAGE_MASK) <= PAGE_SIZE - size) {
+		host_store((void *)(uintptr_t)(lin + e->delta), size, val);
+		return;
+	}
+	if (mem_write_as(c, lin, size, val, how))
+		x86_exit_now(c);
+}
+
+static inline uint64_t sys_read(struct x86_cpu *c, uint64_t lin, unsigned size)
+{
+	return mem_read_sv(c, lin, size, MMU_IMPLICIT);
+}
+
+static inline void sys_write(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
+{
+	mem_write_sv(c, lin, size, val, MMU_IMPLICIT);
+}
+
+static inline void sv_write(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
+{
+	mem_write_sv(c, lin, size, val, MMU_SV);
+}
+
 /* Outside long mode linear addresses are 32 bits; in 64-bit mode only FS and
  * GS have a base, and an address must be canonical. */
 static inline uint64_t seg_lin(struct x86_cpu *c, unsigned seg, uint64_t off)
@@ -376,14 +487,59 @@ static inline uint64_t seg_lin(struct x86_cpu *c, unsigned seg, uint64_t off)
 	return (uint32_t)(c->s.seg[seg].base + off);
 }
 
+/* seg.c: limit and rights checks for the segments that are not flat. */
+void seg_check(struct x86_cpu *c, unsigned seg, uint64_t off, unsigned size, int write);
+
 static inline uint64_t seg_read(struct x86_cpu *c, unsigned seg, uint64_t off, unsigned size)
 {
+	if (__builtin_expect((c->seg_rchk >> seg) & 1, 0))
+		seg_check(c, seg, off, size, 0);
 	return lin_read(c, seg_lin(c, seg, off), size);
 }
 
 static inline void seg_write(struct x86_cpu *c, unsigned seg, uint64_t off, unsigned size, uint64_t v)
 {
+	if (__builtin_expect((c->seg_wchk >> seg) & 1, 0))
+		seg_check(c, seg, off, size, 1);
 	lin_write(c, seg_lin(c, seg, off), size, v);
+}
+
+/*
+ * The fast handlers' memory path: the host address of an access that hits
+ * the soft TLB, is naturally aligned and needs no segment check, else NULL
+ * and the caller hands the instruction to its generic handler (which
+ * faults, exits, splits or fills the TLB).  A non-canonical address never
+ * matches a tag, so 64-bit mode needs no check here.  `off` is already
+ * reduced to the address size.
+ */
+static inline void *fast_ptr(struct x86_cpu *c, int kind, unsigned seg, uint64_t off, unsigned size)
+{
+	const struct tlbe *e;
+	uint64_t lin;
+
+	if (((kind == TLB_WRITE ? c->seg_wchk : c->seg_rchk) >> seg) & 1)
+		return NULL;
+	if (c->mode & MODE_LONG)
+		lin = off + (seg >= SEG_FS ? c->s.seg[seg].base : 0);
+	else
+		lin = (uint32_t)(c->s.seg[seg].base + off);
+	e = &c->tlb[kind][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
+	if (__builtin_expect(e->tag != (lin & (PAGE_MASK | (size - 1))), 0))
+		return NULL;
+	return (void *)(uintptr_t)(lin + e->delta);
+}
+
+/* The effective address of a fast form: its address size is the mode's
+ * (32 bits outside 64-bit mode, where the linear address wraps anyway). */
+static inline uint64_t fast_ea(const struct x86_cpu *c, const struct insn *i)
+{
+	uint64_t a = (uint64_t)i->disp;
+
+	if (i->base != NOREG)
+		a += c->s.gpr[i->base];
+	if (i->index != NOREG)
+		a += c->s.gpr[i->index] << i->scale;
+	return a;
 }
 
 /* ---- operand helpers ---- */
@@ -462,12 +618,15 @@ static inline uint64_t pop(struct x86_cpu *c, unsigned ss, unsigned size)
 
 /* ---- seg.c ---- */
 void seg_load_real(struct x86_cpu *c, unsigned seg, uint16_t sel);
-/* Load a segment register as mov/pop/far jmp do (faults by longjmp). */
+/* Load a data or stack segment register as mov/pop/lds do (faults by longjmp). */
 void seg_load(struct x86_cpu *c, unsigned seg, uint16_t sel);
-/* CS for a far return or iret: may move to an outer ring (rpl > cpl). */
-void seg_load_cs(struct x86_cpu *c, uint16_t sel, int ret);
 /* Descriptor fetch without faulting: 0, or the vector to raise (#GP, #NP ...). */
 int seg_desc_read(struct x86_cpu *c, uint16_t sel, struct x86_seg *out, int *vec);
+/* The 8 bytes of sel's descriptor from the GDT or LDT; -1 outside the table. */
+int seg_desc_raw(struct x86_cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi);
+void seg_desc_parse(uint32_t lo, uint32_t hi, uint16_t sel, struct x86_seg *d);
+/* Recompute seg_rchk/seg_wchk after a segment register or the mode changed. */
+void seg_checks_update(struct x86_cpu *c);
 void seg_flat32(struct x86_seg *s, uint16_t sel, int code);
 /* lldt / ltr (seg = SEG_LDT or SEG_TR). */
 void seg_load_system(struct x86_cpu *c, unsigned seg, uint16_t sel);
@@ -490,6 +649,8 @@ int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int 
 /* Pending injected events: deliver what can be delivered now.  Returns as x86_deliver. */
 int x86_inject_pending(struct x86_cpu *c);
 int x86_irq_deliverable(struct x86_cpu *c);
+/* The stack the current TSS holds for ring ncpl (a call gate inward); faults by longjmp. */
+void x86_tss_stack(struct x86_cpu *c, unsigned ncpl, struct x86_seg *nss, uint64_t *nsp);
 
 /* ---- debug.c: DR0-7 breakpoints, TF, guest debugging ---- */
 enum { DBG_NONE = 0, DBG_DELIVERED = -1 };	/* or RUN_EXIT */
@@ -527,5 +688,7 @@ struct fetcher {
 int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i);
 /* Does this instruction end a block? */
 int insn_ends_block(const struct insn *i);
+/* fast.c: the handler made for this instruction's shape, if it has one. */
+void insn_fast(struct insn *i);
 
 #endif

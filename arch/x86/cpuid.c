@@ -9,38 +9,47 @@
 
 #include "cpu.h"
 #include "platform.h"
+#include "walk.h"
 
 #define CPUID_VENDOR "vmmfsVirtCPU"
 #define CPUID_SIGNATURE 0x600u		/* family 6, model 0, stepping 0; also edx at reset */
 #define CPUID_BRAND "vmmfs virtual x86-64 CPU"	/* leaves 0x80000002-4, padded with zeros */
 
 /* leaf 1 edx / ecx */
+#define F1_PSE (1u << 3)
 #define F1_TSC (1u << 4)
 #define F1_MSR (1u << 5)
+#define F1_PAE (1u << 6)
 #define F1_CX8 (1u << 8)
 #define F1_SEP (1u << 11)
+#define F1_PGE (1u << 13)
 #define F1_CMOV (1u << 15)
 #define F1_PAT (1u << 16)
+#define F1_PSE36 (1u << 17)
 #define F1C_CX16 (1u << 13)
 #define F1C_POPCNT (1u << 23)
 #define F1C_HYPERVISOR (1u << 31)
 /* leaf 0x80000001 edx / ecx */
 #define FX_SYSCALL (1u << 11)
+#define FX_NX (1u << 20)
+#define FX_PDPE1GB (1u << 26)
 #define FX_RDTSCP (1u << 27)
 #define FX_LM (1u << 29)
 #define FXC_LAHF_LM (1u << 0)
 #define FXC_ABM (1u << 5)	/* lzcnt */
+/* leaf 7 sub 0 ebx */
+#define F7_SMEP (1u << 7)
+#define F7_SMAP (1u << 20)	/* with stac and clac */
 
 #define KVM_CPUID_SIGNATURE 0x40000000u
 #define KVM_CPUID_FEATURES 0x40000001u
 
 void x86_cpuid(unsigned apic_id, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
-	(void)sub;
 	memset(out, 0, 4 * sizeof(out[0]));
 	switch (leaf) {
 	case 0:
-		out[0] = 1;
+		out[0] = 7;
 		memcpy(&out[1], CPUID_VENDOR, 4);	/* ebx edx ecx */
 		memcpy(&out[3], CPUID_VENDOR + 4, 4);
 		memcpy(&out[2], CPUID_VENDOR + 8, 4);
@@ -49,7 +58,12 @@ void x86_cpuid(unsigned apic_id, uint32_t leaf, uint32_t sub, uint32_t out[4])
 		out[0] = CPUID_SIGNATURE;
 		out[1] = (apic_id << 24) | (1u << 16) | (8u << 8);	/* 1 logical cpu, clflush 64 */
 		out[2] = F1C_CX16 | F1C_POPCNT | F1C_HYPERVISOR;
-		out[3] = F1_TSC | F1_MSR | F1_CX8 | F1_SEP | F1_CMOV | F1_PAT;
+		out[3] = F1_PSE | F1_TSC | F1_MSR | F1_PAE | F1_CX8 | F1_SEP | F1_PGE | F1_CMOV | F1_PAT |
+			 F1_PSE36;
+		break;
+	case 7:
+		if (sub == 0)
+			out[1] = F7_SMEP | F7_SMAP;
 		break;
 	case KVM_CPUID_SIGNATURE:
 		out[0] = KVM_CPUID_FEATURES;
@@ -63,7 +77,7 @@ void x86_cpuid(unsigned apic_id, uint32_t leaf, uint32_t sub, uint32_t out[4])
 		break;
 	case 0x80000001:
 		out[2] = FXC_LAHF_LM | FXC_ABM;
-		out[3] = FX_SYSCALL | FX_RDTSCP | FX_LM;
+		out[3] = FX_SYSCALL | FX_NX | FX_PDPE1GB | FX_RDTSCP | FX_LM;
 		break;
 	case 0x80000002 ... 0x80000004: {
 		char brand[48] = CPUID_BRAND;
@@ -72,7 +86,8 @@ void x86_cpuid(unsigned apic_id, uint32_t leaf, uint32_t sub, uint32_t out[4])
 		break;
 	}
 	case 0x80000008:
-		out[0] = 0x3028;	/* 40 physical, 48 linear address bits */
+		/* the walker's MAXPHYADDR (walk.h) and 48 linear address bits */
+		out[0] = 48u << 8 | MAXPHYADDR;
 		break;
 	}
 }
@@ -100,7 +115,7 @@ void x86_cpuid_vcpu(struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
 
 #define CPUID_MAX_ENTRIES 64
 
-static const uint32_t model_leaves[] = { 0, 1, KVM_CPUID_SIGNATURE, KVM_CPUID_FEATURES, 0x80000000,
+static const uint32_t model_leaves[] = { 0, 1, 7, KVM_CPUID_SIGNATURE, KVM_CPUID_FEATURES, 0x80000000,
 					 0x80000001, 0x80000002, 0x80000003, 0x80000004, 0x80000008 };
 
 static void render_leaf(struct buf *b, uint32_t leaf, uint32_t sub, const uint32_t r[4])

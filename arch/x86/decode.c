@@ -604,7 +604,15 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		modrm(f, i, seg);
 		offs(i, v);
 		switch (i->reg) {
-		case 0: case 1: i->fn = i->mod == 3 ? h_unimpl : h_sgdt; break;
+		case 0: i->fn = i->mod == 3 ? h_unimpl : h_sgdt; break;
+		case 1:
+			if (i->mod != 3)
+				i->fn = h_sgdt;
+			else if ((i->rm & 7) == 2 || (i->rm & 7) == 3)
+				i->fn = h_clac_stac;	/* 0f 01 ca / cb */
+			else
+				i->fn = h_unimpl;
+			break;
 		case 2: case 3: i->fn = i->mod == 3 ? h_unimpl : h_lgdt; break;
 		case 4: i->fn = h_smsw; break;
 		case 6: i->fn = h_lmsw; break;

@@ -1,35 +1,27 @@
 /*
  * Event delivery: exceptions, interrupts and NMIs through the real-mode
- * IVT, the protected-mode IDT (interrupt and trap gates) or the long-mode
- * IDT (16-byte gates, IST).  A gate to a more privileged ring switches to
+ * IVT, the protected-mode IDT (interrupt and trap gates; task gates switch
+ * tasks, task.c) or the long-mode IDT (16-byte gates, IST).  A gate to a more privileged ring switches to
  * the stack the TSS holds for that ring.  A fault while delivering becomes
  * #DF; one while delivering #DF shuts the vcpu down (triple fault).
  */
-#include <stdio.h>
-
 #include "cpu.h"
+#include "task.h"
 #include "vmm/vcpu.h"
 
-enum { DELIVERED = 0, DELIVERY_FAULT = -1, DELIVERY_UNSUPPORTED = -2 };
+enum { DELIVERED = 0, DELIVERY_FAULT = -1 };
 
 struct dfault {
 	int vec;
 	uint32_t err;
+	int in_new;	/* found after a task switch through a task gate committed: the new task's */
 };
-
-static int unsupported(struct x86_cpu *c, const char *why)
-{
-	vcpu_set_exit(c->v, EXIT_INTERNAL_ERROR);
-	c->v->exit.internal.suberror = 1;
-	c->v->exit.internal.addr = (uint32_t)(c->s.seg[SEG_CS].base + c->s.rip);
-	snprintf(c->v->exit.internal.why, sizeof(c->v->exit.internal.why), "%s", why);
-	return DELIVERY_UNSUPPORTED;
-}
 
 static int fail(struct dfault *f, int vec, uint32_t err)
 {
 	f->vec = vec;
 	f->err = err;
+	f->in_new = 0;
 	return DELIVERY_FAULT;
 }
 
@@ -60,7 +52,7 @@ static int tss_read(struct x86_cpu *c, unsigned off, unsigned size, uint64_t *v,
 
 	if (!tr->p || off + size - 1 > tr->limit)
 		return fail(f, EXC_TS, tr->sel & ~3u);
-	*v = lin_read(c, seg_lin(c, SEG_TR, 0) + off, size);
+	*v = sys_read(c, seg_lin(c, SEG_TR, 0) + off, size);
 	return 0;
 }
 
@@ -100,6 +92,14 @@ static int tss_stack(struct x86_cpu *c, unsigned ncpl, unsigned ist, unsigned ex
 	return 0;
 }
 
+void x86_tss_stack(struct x86_cpu *c, unsigned ncpl, struct x86_seg *nss, uint64_t *nsp)
+{
+	struct dfault f;
+
+	if (tss_stack(c, ncpl, 0, 0, nss, nsp, &f))
+		x86_fault(c, f.vec, 1, f.err);
+}
+
 static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int soft,
 			uint64_t ret_ip, struct dfault *f)
 {
@@ -114,22 +114,30 @@ static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t e
 
 	if (vec * gdsz + gdsz - 1 > c->s.idt.limit)
 		return fail(f, EXC_GP, gsel);
-	lo = lin_read(c, lma ? gbase : (uint32_t)gbase, 4);
-	hi = lin_read(c, lma ? gbase + 4 : (uint32_t)(gbase + 4), 4);
+	lo = sys_read(c, lma ? gbase : (uint32_t)gbase, 4);
+	hi = sys_read(c, lma ? gbase + 4 : (uint32_t)(gbase + 4), 4);
 	type = (hi >> 8) & 0x1f;
-	if (!lma && type == 0x05)
-		return unsupported(c, "task gates are not implemented yet");
-	if (lma ? type != 0x0e && type != 0x0f : type != 0x0e && type != 0x0f && type != 0x06 && type != 0x07)
+	if (lma ? type != 0x0e && type != 0x0f :
+		  type != 0x0e && type != 0x0f && type != 0x06 && type != 0x07 && type != 0x05)
 		return fail(f, EXC_GP, gsel);
 	if (soft && ((hi >> 13) & 3) < cpl)
 		return fail(f, EXC_GP, gsel);
 	if (!(hi & 0x8000))
 		return fail(f, EXC_NP, gsel);
+	if (type == 0x05) {
+		struct task_fault tf;
+
+		if (!task_gate_event(c, lo, has_err, err, ext, ret_ip, &tf))
+			return DELIVERED;
+		fail(f, tf.vec, tf.err);
+		f->in_new = tf.in_new;
+		return DELIVERY_FAULT;
+	}
 	sel = lo >> 16;
 	gsz = lma ? 8 : type & 8 ? 4 : 2;
 	off = (lo & 0xffff) | (type & 8 ? hi & 0xffff0000 : 0);
 	if (lma) {
-		off |= (uint64_t)lin_read(c, gbase + 8, 4) << 32;
+		off |= (uint64_t)sys_read(c, gbase + 8, 4) << 32;
 		ist = hi & 7;
 	}
 	if (!(sel & ~3u))
@@ -169,7 +177,10 @@ static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t e
 	for (int k = 0; k < n; k++) {
 		uint64_t a = (sp - (k + 1) * gsz) & m;
 
-		lin_write(c, lma ? a : (uint32_t)(nss.base + a), gsz, words[k]);
+		if (ncpl < 3)	/* pushed with the rights of the ring entered */
+			sv_write(c, lma ? a : (uint32_t)(nss.base + a), gsz, words[k]);
+		else
+			lin_write(c, lma ? a : (uint32_t)(nss.base + a), gsz, words[k]);
 	}
 	sp -= n * gsz;
 	if (sw || lma) {
@@ -216,7 +227,7 @@ static int contributory(unsigned vec)
  * int n or a benign exception the new fault is simply delivered instead,
  * returning to the instruction that raised the first.
  */
-int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int soft, uint64_t ret_ip)
+static int deliver_event(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int soft, uint64_t ret_ip)
 {
 	struct dfault f;
 	int r;
@@ -226,19 +237,47 @@ int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int 
 	r = deliver_once(c, vec, has_err, err, soft, ret_ip, &f);
 	if (r == DELIVERED)
 		return 0;
-	if (r == DELIVERY_UNSUPPORTED)
-		return 1;
 	if (vec == EXC_DF)
 		return shutdown(c);
+	/* a fault in a task a task gate switched to returns into that task */
+	if (f.in_new)
+		ret_ip = c->s.rip;
+	else if (soft && c->cur)
+		ret_ip = c->cur->ip;
 	if (soft || !(contributory(vec) || vec == EXC_PF) ||
 	    !(contributory(f.vec) || (vec == EXC_PF && f.vec == EXC_PF)))
-		return x86_deliver(c, f.vec, 1, f.err, 0, soft && c->cur ? c->cur->ip : ret_ip);
+		return deliver_event(c, f.vec, 1, f.err, 0, ret_ip);
 	r = deliver_once(c, EXC_DF, 1, 0, 0, ret_ip, &f);
 	if (r == DELIVERED)
 		return 0;
-	if (r == DELIVERY_UNSUPPORTED)
-		return 1;
 	return shutdown(c);
+}
+
+/*
+ * A page fault on the IDT, the TSS or the stack while delivering does not
+ * come back here as a dfault: the access longjmps to the run loop, which
+ * delivers the new fault with `delivering` still raised.  That is the
+ * double fault, and a fault while delivering it the triple fault, so guest
+ * tables that fault can never keep the run loop delivering for ever.
+ */
+int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int soft, uint64_t ret_ip)
+{
+	int r;
+
+	if (c->delivering) {
+		if (c->delivering > 1) {
+			c->delivering = 0;
+			return shutdown(c);
+		}
+		vec = EXC_DF;
+		has_err = 1;
+		err = 0;
+		soft = 0;
+	}
+	c->delivering++;
+	r = deliver_event(c, vec, has_err, err, soft, ret_ip);
+	c->delivering = 0;
+	return r;
 }
 
 int x86_irq_deliverable(struct x86_cpu *c)

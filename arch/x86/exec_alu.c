@@ -21,8 +21,8 @@ static inline uint64_t alu(struct x86_cpu *c, struct lazyf *lf, unsigned op, uns
 	switch (op) {
 	case OP_ADD: r = a + b; lf->op = LF_ADD; break;
 	case OP_OR: r = a | b; lf->op = LF_LOGIC; break;
-	case OP_ADC: r = a + b + flags_cf(c); lf->op = LF_ADC; break;
-	case OP_SBB: r = a - b - flags_cf(c); lf->op = LF_SBB; break;
+	case OP_ADC: lf->aux = flags_cf(c); r = a + b + lf->aux; lf->op = LF_ADC; break;
+	case OP_SBB: lf->aux = flags_cf(c); r = a - b - lf->aux; lf->op = LF_SBB; break;
 	case OP_AND: r = a & b; lf->op = LF_LOGIC; break;
 	case OP_XOR: r = a ^ b; lf->op = LF_LOGIC; break;
 	default: r = a - b; lf->op = LF_SUB; break;
@@ -83,6 +83,7 @@ int h_alu_r32_r32(struct x86_cpu *c, const struct insn *i)
 	memcpy(&a, g + i->rmoff, 4);
 	memcpy(&b, g + i->roff, 4);
 	c->lf.size = 4;
+	c->lf.aux = cf;
 	c->lf.a = a;
 	c->lf.b = b;
 	switch (i->op) {
@@ -99,6 +100,45 @@ int h_alu_r32_r32(struct x86_cpu *c, const struct insn *i)
 		host_store(g + i->rmoff, 8, r);
 	return 0;
 }
+
+/*
+ * The hot forms, one handler per operation and size so that nothing is
+ * decided at run time: register-register (dst at rmoff, src at roff) and
+ * register-immediate.  32-bit writes clear the upper half.
+ */
+#define ALU_FAST(name, T, sz, b_expr, res_expr, lfop, store)		\
+int name(struct x86_cpu *c, const struct insn *i)			\
+{									\
+	uint8_t *g = (uint8_t *)c->s.gpr;				\
+	T a, b, r;							\
+									\
+	memcpy(&a, g + i->rmoff, sz);					\
+	b = b_expr;							\
+	r = res_expr;							\
+	c->lf.op = lfop;						\
+	c->lf.size = sz;						\
+	c->lf.res = r;							\
+	if (lfop != LF_LOGIC) {						\
+		c->lf.a = a;						\
+		c->lf.b = b;						\
+	}								\
+	if (store)							\
+		host_store(g + i->rmoff, 8, r);				\
+	return 0;							\
+}
+#define SRC_REG(T, sz) ({ T v_; memcpy(&v_, g + i->roff, sz); v_; })
+#define ALU_FORMS(op, expr, lfop, store)						\
+	ALU_FAST(h_##op##_r32_r32, uint32_t, 4, SRC_REG(uint32_t, 4), expr, lfop, store)	\
+	ALU_FAST(h_##op##_r64_r64, uint64_t, 8, SRC_REG(uint64_t, 8), expr, lfop, store)	\
+	ALU_FAST(h_##op##_r32_i, uint32_t, 4, (uint32_t)i->imm, expr, lfop, store)	\
+	ALU_FAST(h_##op##_r64_i, uint64_t, 8, i->imm, expr, lfop, store)
+ALU_FORMS(add, a + b, LF_ADD, 1)
+ALU_FORMS(sub, a - b, LF_SUB, 1)
+ALU_FORMS(cmp, a - b, LF_SUB, 0)
+ALU_FORMS(and, a & b, LF_LOGIC, 1)
+ALU_FORMS(or, a | b, LF_LOGIC, 1)
+ALU_FORMS(xor, a ^ b, LF_LOGIC, 1)
+ALU_FORMS(test, a & b, LF_LOGIC, 0)
 
 int h_test_rm_r(struct x86_cpu *c, const struct insn *i)
 {
@@ -118,7 +158,7 @@ int h_test_rm_i(struct x86_cpu *c, const struct insn *i)
 
 static int incdec(struct x86_cpu *c, const struct insn *i, int d)
 {
-	uint64_t m = size_mask(i->os), sb = 1ull << (i->os * 8 - 1);
+	uint64_t m = size_mask(i->os);
 	uint64_t ea = 0, a, r;
 	struct lazyf lf;
 
@@ -127,16 +167,11 @@ static int incdec(struct x86_cpu *c, const struct insn *i, int d)
 	else
 		a = seg_read(c, i->seg, ea = insn_ea(c, i), i->os);
 	r = (a + d) & m;
-	lf.op = LF_AUX;
+	lf.op = d > 0 ? LF_INC : LF_DEC;
 	lf.size = i->os;
 	lf.res = r;
 	lf.a = a;
-	lf.b = 1;
 	lf.aux = flags_cf(c) ? FL_CF : 0;
-	if (d > 0 ? r == sb : a == sb)
-		lf.aux |= FL_OF;
-	if (d > 0 ? (r & 0xf) == 0 : (a & 0xf) == 0)
-		lf.aux |= FL_AF;
 	if (i->mod == 3)
 		reg_put(c, i->rmoff, i->os, r);
 	else
@@ -144,6 +179,29 @@ static int incdec(struct x86_cpu *c, const struct insn *i, int d)
 	c->lf = lf;
 	return 0;
 }
+
+/* inc/dec of a 32- or 64-bit register. */
+#define INCDEC_FAST(name, T, sz, d, lfop)				\
+int name(struct x86_cpu *c, const struct insn *i)			\
+{									\
+	uint8_t *g = (uint8_t *)c->s.gpr;				\
+	uint32_t cf = flags_cf(c) ? FL_CF : 0;				\
+	T a, r;								\
+									\
+	memcpy(&a, g + i->rmoff, sz);					\
+	r = a + d;							\
+	c->lf.op = lfop;						\
+	c->lf.size = sz;						\
+	c->lf.res = r;							\
+	c->lf.a = a;							\
+	c->lf.aux = cf;							\
+	host_store(g + i->rmoff, 8, r);					\
+	return 0;							\
+}
+INCDEC_FAST(h_inc_r32, uint32_t, 4, 1, LF_INC)
+INCDEC_FAST(h_dec_r32, uint32_t, 4, -1, LF_DEC)
+INCDEC_FAST(h_inc_r64, uint64_t, 8, 1, LF_INC)
+INCDEC_FAST(h_dec_r64, uint64_t, 8, -1, LF_DEC)
 
 int h_inc(struct x86_cpu *c, const struct insn *i)
 {
@@ -265,6 +323,23 @@ static int imul2(struct x86_cpu *c, const struct insn *i, uint64_t b)
 	mul_flags(c, i->os, lo & size_mask(i->os), p != (int64_t)sx(lo, i->os));
 	return 0;
 }
+
+/* imul reg, reg, imm at 32 and 64 bits: dst reg, src rm. */
+#define IMUL_FAST(name, T, ST, sz)						\
+int name(struct x86_cpu *c, const struct insn *i)				\
+{										\
+	ST p;									\
+	int of = __builtin_mul_overflow((ST)c->s.gpr[i->rm], (ST)i->imm, &p);	\
+										\
+	c->s.gpr[i->reg] = (T)p;						\
+	c->lf.op = LF_AUX;							\
+	c->lf.size = sz;							\
+	c->lf.res = (T)p;							\
+	c->lf.aux = of ? FL_CF | FL_OF : 0;					\
+	return 0;								\
+}
+IMUL_FAST(h_imul_r32_r32_i, uint32_t, int32_t, 4)
+IMUL_FAST(h_imul_r64_r64_i, uint64_t, int64_t, 8)
 
 int h_imul_r_rm(struct x86_cpu *c, const struct insn *i)
 {

@@ -156,6 +156,18 @@ int h_stc(struct x86_cpu *c, const struct insn *i)
 	return 0;
 }
 
+/* EFLAGS.AC, which lets CPL 0 reach user pages under SMAP: CPL 0 only, and only with SMAP in cpuid. */
+int h_clac_stac(struct x86_cpu *c, const struct insn *i)
+{
+	uint32_t r[4];
+
+	x86_cpuid_vcpu(c, 7, 0, r);
+	if (c->cpl || (c->s.rflags & FL_VM) || !(r[1] & (1u << 20)))
+		x86_fault(c, EXC_UD, 0, 0);
+	flags_set(c, (i->rm & 7) == 3 ? flags_get(c) | FL_AC : flags_get(c) & ~(uint64_t)FL_AC);
+	return 0;
+}
+
 int h_cmc(struct x86_cpu *c, const struct insn *i)
 {
 	(void)i;

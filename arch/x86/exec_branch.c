@@ -1,5 +1,6 @@
 /* Control transfer: jumps, calls, returns, loops, far transfers, int/iret. */
 #include "exec.h"
+#include "task.h"
 
 static inline uint64_t ipmask(const struct insn *i, uint64_t ip)
 {
@@ -11,26 +12,26 @@ int h_jcc(struct x86_cpu *c, const struct insn *i)
 	if (!flags_cond(c, i->op))
 		return 0;
 	c->s.rip = i->imm;
-	return 1;
+	return INSN_BRANCH;
 }
 
 int h_jmp(struct x86_cpu *c, const struct insn *i)
 {
 	c->s.rip = i->imm;
-	return 1;
+	return INSN_BRANCH;
 }
 
 int h_jmp_rm(struct x86_cpu *c, const struct insn *i)
 {
 	c->s.rip = ipmask(i, rm_get(c, i, i->os));
-	return 1;
+	return INSN_BRANCH;
 }
 
 int h_call(struct x86_cpu *c, const struct insn *i)
 {
 	push(c, i->ss, i->os, i->next);
 	c->s.rip = i->imm;
-	return 1;
+	return INSN_BRANCH;
 }
 
 int h_call_rm(struct x86_cpu *c, const struct insn *i)
@@ -39,7 +40,7 @@ int h_call_rm(struct x86_cpu *c, const struct insn *i)
 
 	push(c, i->ss, i->os, i->next);
 	c->s.rip = ipmask(i, t);
-	return 1;
+	return INSN_BRANCH;
 }
 
 int h_ret(struct x86_cpu *c, const struct insn *i)
@@ -49,63 +50,34 @@ int h_ret(struct x86_cpu *c, const struct insn *i)
 	if (i->imm)
 		sp_put(c, i->ss, sp_get(c, i->ss) + i->imm);
 	c->s.rip = ipmask(i, ip);
-	return 1;
+	return INSN_BRANCH;
 }
 
-/* A far transfer to sel:off at the current privilege (return: may go outward). */
-static void far_to(struct x86_cpu *c, const struct insn *i, uint16_t sel, uint64_t off, int ret)
+/* Real mode (and virtual-8086 mode): CS is the selector, no checks. */
+static void far_real(struct x86_cpu *c, const struct insn *i, uint16_t sel, uint64_t off)
 {
-	if (!(c->s.cr0 & CR0_PE))
-		seg_load_real(c, SEG_CS, sel);
-	else if (ret)
-		seg_load_cs(c, sel, 1);
-	else
-		seg_load(c, SEG_CS, sel);
+	seg_load_real(c, SEG_CS, sel);
 	c->s.rip = ipmask(i, off);
-	x86_mode_update(c);
 }
 
-/*
- * The stack of an outer ring after iret or a far return to it: SS:rSP from
- * the frame (a null SS is fine in 64-bit mode outside ring 3), and data
- * segments the outer ring may not use become null.
- */
-static void outer_stack(struct x86_cpu *c, uint16_t ss, uint64_t sp, unsigned os)
+static int real_mode(const struct x86_cpu *c)
 {
-	if (!(ss & ~3u) && (c->mode & MODE_LONG) && c->cpl != 3)
-		c->s.seg[SEG_SS] = (struct x86_seg){ .sel = ss, .dpl = c->cpl };
-	else
-		seg_load(c, SEG_SS, ss);
-	if (c->mode & MODE_LONG)
-		c->s.gpr[RSP] = sp;
-	else
-		sp_put(c, c->s.seg[SEG_SS].db ? 4 : 2, sp & size_mask(os));
-	for (unsigned s = SEG_ES; s <= SEG_GS; s++) {
-		struct x86_seg *d = &c->s.seg[s];
-
-		if (s == SEG_CS || s == SEG_SS || !d->p)
-			continue;
-		if ((!(d->type & 8) || !(d->type & 4)) && d->dpl < c->cpl)
-			*d = (struct x86_seg){ .sel = 0 };
-	}
-	x86_mode_update(c);
+	return !(c->s.cr0 & CR0_PE) || (c->s.rflags & FL_VM);
 }
 
 int h_retf(struct x86_cpu *c, const struct insn *i)
 {
 	uint64_t sp = sp_get(c, i->ss), m = size_mask(i->ss);
-	uint64_t ip = seg_read(c, SEG_SS, sp, i->os);
-	uint16_t cs = seg_read(c, SEG_SS, (sp + i->os) & m, 2);
+	uint64_t ip;
+	uint16_t cs;
 
-	if ((c->mode & MODE_PE) && (cs & 3) > c->cpl) {
-		uint64_t nsp = seg_read(c, SEG_SS, (sp + 2 * i->os + i->imm) & m, i->os);
-		uint16_t nss = seg_read(c, SEG_SS, (sp + 3 * i->os + i->imm) & m, 2);
-
-		far_to(c, i, cs, ip, 1);
-		outer_stack(c, nss, nsp + i->imm, i->os);
+	if (!real_mode(c)) {
+		far_return(c, i, i->imm, 0);
 		return 1;
 	}
-	far_to(c, i, cs, ip, 1);
+	ip = seg_read(c, SEG_SS, sp, i->os);
+	cs = seg_read(c, SEG_SS, (sp + i->os) & m, 2);
+	far_real(c, i, cs, ip);
 	sp_put(c, i->ss, sp + 2 * i->os + i->imm);
 	return 1;
 }
@@ -127,7 +99,7 @@ int h_loop(struct x86_cpu *c, const struct insn *i)
 	if (!go)
 		return 0;
 	c->s.rip = i->imm;
-	return 1;
+	return INSN_BRANCH;
 }
 
 int h_jcxz(struct x86_cpu *c, const struct insn *i)
@@ -135,12 +107,20 @@ int h_jcxz(struct x86_cpu *c, const struct insn *i)
 	if (c->s.gpr[RCX] & size_mask(i->as))
 		return 0;
 	c->s.rip = i->imm;
-	return 1;
+	return INSN_BRANCH;
+}
+
+static void jmp_far(struct x86_cpu *c, const struct insn *i, uint16_t sel, uint64_t off)
+{
+	if (real_mode(c))
+		far_real(c, i, sel, off);
+	else
+		far_jmp(c, i, sel, off);
 }
 
 int h_jmp_far(struct x86_cpu *c, const struct insn *i)
 {
-	far_to(c, i, i->imm2, i->imm, 0);
+	jmp_far(c, i, i->imm2, i->imm);
 	return 1;
 }
 
@@ -149,19 +129,22 @@ int h_jmp_far_m(struct x86_cpu *c, const struct insn *i)
 	uint64_t ea = insn_ea(c, i), off = seg_read(c, i->seg, ea, i->os);
 	uint16_t sel = seg_read(c, i->seg, (ea + i->os) & size_mask(i->as), 2);
 
-	far_to(c, i, sel, off, 0);
+	jmp_far(c, i, sel, off);
 	return 1;
 }
 
-/* The pushes are written before the target is checked; rsp moves only after. */
+/* The pushes are written before rsp moves, so a fault leaves it alone. */
 static int call_far(struct x86_cpu *c, const struct insn *i, uint16_t sel, uint64_t off)
 {
 	uint64_t sp = sp_get(c, i->ss), m = size_mask(i->ss);
-	uint16_t old_cs = c->s.seg[SEG_CS].sel;
 
-	seg_write(c, SEG_SS, (sp - i->os) & m, i->os, old_cs);
+	if (!real_mode(c)) {
+		far_call(c, i, sel, off);
+		return 1;
+	}
+	seg_write(c, SEG_SS, (sp - i->os) & m, i->os, c->s.seg[SEG_CS].sel);
 	seg_write(c, SEG_SS, (sp - 2 * i->os) & m, i->os, i->next);
-	far_to(c, i, sel, off, 0);
+	far_real(c, i, sel, off);
 	sp_put(c, i->ss, sp - 2 * i->os);
 	return 1;
 }
@@ -205,36 +188,87 @@ int h_into(struct x86_cpu *c, const struct insn *i)
 	return soft_int(c, i, EXC_OF);
 }
 
+/* iret with NT set returns to the task in the TSS's back link. */
 int h_iret(struct x86_cpu *c, const struct insn *i)
 {
 	unsigned os = i->os;
-	uint64_t sp = sp_get(c, i->ss), m = size_mask(i->ss);
-	uint64_t ip = seg_read(c, SEG_SS, sp, os);
-	uint16_t cs = seg_read(c, SEG_SS, (sp + os) & m, 2);
-	uint64_t fl = seg_read(c, SEG_SS, (sp + 2 * os) & m, os), old = flags_get(c);
+	uint64_t sp = sp_get(c, i->ss), m = size_mask(i->ss), ip, fl, old = flags_get(c);
+	uint16_t cs;
 
-	if (!(c->s.cr0 & CR0_PE)) {
-		far_to(c, i, cs, ip, 1);
-		flags_set(c, x86_flags_merge(c, old, fl, os));
-		sp_put(c, i->ss, sp + 3 * os);
-	} else if (old & FL_NT) {
-		if (c->mode & MODE_LMA)
+	if (!real_mode(c)) {
+		if (!(old & FL_NT))
+			far_return(c, i, 0, 1);
+		else if (c->mode & MODE_LMA)
 			x86_fault(c, EXC_GP, 1, 0);
-		x86_internal(c, "iret to a nested task");
-	} else if ((c->mode & MODE_LONG) || (cs & 3) > c->cpl) {
-		/* 64-bit iret always pops SS:RSP; otherwise only back to an outer ring */
-		uint64_t nsp = seg_read(c, SEG_SS, (sp + 3 * os) & m, os);
-		uint16_t nss = seg_read(c, SEG_SS, (sp + 4 * os) & m, 2);
-		uint64_t nf = x86_flags_merge(c, old, fl, os);
-
-		far_to(c, i, cs, ip, 1);
-		outer_stack(c, nss, nsp, os);
-		flags_set(c, nf);
+		else
+			task_iret(c, i->next);
 	} else {
-		far_to(c, i, cs, ip, 1);
+		ip = seg_read(c, SEG_SS, sp, os);
+		cs = seg_read(c, SEG_SS, (sp + os) & m, 2);
+		fl = seg_read(c, SEG_SS, (sp + 2 * os) & m, os);
+		far_real(c, i, cs, ip);
 		flags_set(c, x86_flags_merge(c, old, fl, os));
 		sp_put(c, i->ss, sp + 3 * os);
 	}
 	c->s.ev.nmi_masked = 0;
 	return 1;
 }
+
+/*
+ * The hot forms.  jcc: one handler per condition, taken straight from the
+ * lazy operands for what compilers emit after cmp, test, sub, inc/dec.
+ * call/ret: a 32-bit or 64-bit flat near transfer on a stack of that width.
+ */
+static inline int zf_of(const struct x86_cpu *c)
+{
+	return c->lf.op == LF_NONE ? (c->s.rflags & FL_ZF) != 0 : c->lf.res == 0;
+}
+
+#define JCC_FAST(name, expr)						\
+int name(struct x86_cpu *c, const struct insn *i)			\
+{									\
+	if (!(expr))							\
+		return 0;						\
+	c->s.rip = i->imm;						\
+	return INSN_BRANCH;						\
+}
+#define SUB_OR(cc, sub_expr) \
+	(c->lf.op == LF_SUB ? (sub_expr) : flags_cond(c, cc))
+#define SA(v) ((int64_t)((v) << (64 - c->lf.size * 8)))
+JCC_FAST(h_jz, zf_of(c))
+JCC_FAST(h_jnz, !zf_of(c))
+JCC_FAST(h_jb, SUB_OR(2, c->lf.a < c->lf.b))
+JCC_FAST(h_jae, SUB_OR(3, c->lf.a >= c->lf.b))
+JCC_FAST(h_jbe, SUB_OR(6, c->lf.a <= c->lf.b))
+JCC_FAST(h_ja, SUB_OR(7, c->lf.a > c->lf.b))
+JCC_FAST(h_jl, SUB_OR(12, SA(c->lf.a) < SA(c->lf.b)))
+JCC_FAST(h_jge, SUB_OR(13, SA(c->lf.a) >= SA(c->lf.b)))
+JCC_FAST(h_jle, SUB_OR(14, SA(c->lf.a) <= SA(c->lf.b)))
+JCC_FAST(h_jg, SUB_OR(15, SA(c->lf.a) > SA(c->lf.b)))
+
+#define NEAR_FORMS(bits, T, sz)						\
+int h_call##bits(struct x86_cpu *c, const struct insn *i)		\
+{									\
+	T sp = (T)c->s.gpr[RSP] - sz;					\
+	void *p = fast_ptr(c, TLB_WRITE, SEG_SS, sp, sz);		\
+									\
+	if (!p)								\
+		return h_call(c, i);					\
+	host_store(p, sz, i->next);					\
+	c->s.gpr[RSP] = sp;						\
+	c->s.rip = i->imm;						\
+	return INSN_BRANCH;						\
+}									\
+int h_ret##bits(struct x86_cpu *c, const struct insn *i)		\
+{									\
+	T sp = (T)c->s.gpr[RSP];					\
+	void *p = fast_ptr(c, TLB_READ, SEG_SS, sp, sz);		\
+									\
+	if (!p)								\
+		return h_ret(c, i);					\
+	c->s.rip = (T)host_load(p, sz);					\
+	c->s.gpr[RSP] = (T)(sp + sz);					\
+	return INSN_BRANCH;						\
+}
+NEAR_FORMS(32, uint32_t, 4)
+NEAR_FORMS(64, uint64_t, 8)

@@ -267,3 +267,74 @@ int h_lfar(struct x86_cpu *c, const struct insn *i)
 	c->s.rip = i->next;
 	return 1;
 }
+
+/*
+ * The hot forms with the operand size fixed: 32- and 64-bit loads, stores,
+ * immediates, lea, push and pop of a register on a stack of the same width.
+ * Memory goes through fast_ptr; anything else it declines is left to the
+ * generic handler, which does the whole instruction.
+ */
+#define MOV_FORMS(bits, T, sz)								\
+int h_mov_r##bits##_m(struct x86_cpu *c, const struct insn *i)				\
+{											\
+	void *p = fast_ptr(c, TLB_READ, i->seg, fast_ea(c, i), sz);			\
+											\
+	if (!p)										\
+		return h_mov_r_rm(c, i);						\
+	c->s.gpr[i->reg] = (T)host_load(p, sz);						\
+	return 0;									\
+}											\
+int h_mov_m_r##bits(struct x86_cpu *c, const struct insn *i)				\
+{											\
+	void *p = fast_ptr(c, TLB_WRITE, i->seg, fast_ea(c, i), sz);			\
+											\
+	if (!p)										\
+		return h_mov_rm_r(c, i);						\
+	host_store(p, sz, c->s.gpr[i->reg]);						\
+	return 0;									\
+}											\
+int h_mov_r##bits##_i(struct x86_cpu *c, const struct insn *i)				\
+{											\
+	c->s.gpr[i->reg] = (T)i->imm;							\
+	return 0;									\
+}											\
+int h_lea_r##bits(struct x86_cpu *c, const struct insn *i)				\
+{											\
+	c->s.gpr[i->reg] = (T)fast_ea(c, i);						\
+	return 0;									\
+}											\
+int h_push_r##bits(struct x86_cpu *c, const struct insn *i)				\
+{											\
+	T sp = (T)c->s.gpr[RSP] - sz;							\
+	void *p = fast_ptr(c, TLB_WRITE, SEG_SS, sp, sz);				\
+											\
+	if (!p)										\
+		return h_push_r(c, i);							\
+	host_store(p, sz, c->s.gpr[i->reg]);						\
+	c->s.gpr[RSP] = sp;								\
+	return 0;									\
+}											\
+int h_pop_r##bits(struct x86_cpu *c, const struct insn *i)				\
+{											\
+	T sp = (T)c->s.gpr[RSP];							\
+	void *p = fast_ptr(c, TLB_READ, SEG_SS, sp, sz);				\
+	T v;										\
+											\
+	if (!p)										\
+		return h_pop_r(c, i);							\
+	v = host_load(p, sz);								\
+	c->s.gpr[RSP] = (T)(sp + sz);							\
+	c->s.gpr[i->reg] = v;								\
+	return 0;									\
+}
+MOV_FORMS(32, uint32_t, 4)
+MOV_FORMS(64, uint64_t, 8)
+
+/* dst at rmoff, src at roff, as h_mov_r32_r32. */
+int h_mov_r64_r64(struct x86_cpu *c, const struct insn *i)
+{
+	uint8_t *g = (uint8_t *)c->s.gpr;
+
+	memcpy(g + i->rmoff, g + i->roff, 8);
+	return 0;
+}

@@ -87,7 +87,7 @@ int h_shift(struct x86_cpu *c, const struct insn *i)
 	else
 		seg_write(c, i->seg, ea, i->os, r);
 	if (rotate) {
-		flags_set_arith(c, (old & ~(FL_CF | FL_OF)) | (cf ? FL_CF : 0) | (of ? FL_OF : 0));
+		flags_set_cfof(c, (cf ? FL_CF : 0) | (of ? FL_OF : 0));
 	} else {
 		lf_set(c, LF_AUX, i->os, r, a, n);
 		c->lf.aux = (cf ? FL_CF : 0) | (of ? FL_OF : 0);
@@ -143,3 +143,42 @@ int h_shrd(struct x86_cpu *c, const struct insn *i)
 {
 	return double_shift(c, i, 0);
 }
+
+/*
+ * The hot forms: a 32- or 64-bit register shifted or rotated by a nonzero
+ * immediate (the count is masked at decode; a zero count keeps h_shift).
+ * Flags stay lazy; a rotate marks CF and OF as its own (flags_set_cfof).
+ */
+#define SHIFT_FAST(name, T, ST, sz, res_expr, cf_expr, of_expr, rotate)	\
+int name(struct x86_cpu *c, const struct insn *i)			\
+{									\
+	uint8_t *g = (uint8_t *)c->s.gpr;				\
+	const unsigned n = i->imm, w = sz * 8;				\
+	T a, r;								\
+	uint32_t cf, of;						\
+									\
+	(void)w;							\
+	memcpy(&a, g + i->rmoff, sz);					\
+	r = res_expr;							\
+	cf = cf_expr;							\
+	of = of_expr;							\
+	host_store(g + i->rmoff, 8, r);					\
+	if (rotate) {							\
+		flags_set_cfof(c, (cf ? FL_CF : 0) | (of ? FL_OF : 0));	\
+	} else {							\
+		c->lf.op = LF_AUX;					\
+		c->lf.size = sz;					\
+		c->lf.res = r;						\
+		c->lf.aux = (cf ? FL_CF : 0) | (of ? FL_OF : 0);	\
+	}								\
+	return 0;							\
+}
+#define MSB(v) ((v) >> (w - 1))
+#define SHIFT_FORMS(bits, T, ST, sz)									\
+	SHIFT_FAST(h_shl_r##bits##_i, T, ST, sz, a << n, (a >> (w - n)) & 1, MSB(r) ^ cf, 0)		\
+	SHIFT_FAST(h_shr_r##bits##_i, T, ST, sz, a >> n, (a >> (n - 1)) & 1, MSB(a), 0)		\
+	SHIFT_FAST(h_sar_r##bits##_i, T, ST, sz, (T)((ST)a >> n), ((ST)a >> (n - 1)) & 1, 0, 0)	\
+	SHIFT_FAST(h_rol_r##bits##_i, T, ST, sz, (a << n) | (a >> (w - n)), r & 1, MSB(r) ^ cf, 1)	\
+	SHIFT_FAST(h_ror_r##bits##_i, T, ST, sz, (a >> n) | (a << (w - n)), MSB(r), cf ^ ((r >> (w - 2)) & 1), 1)
+SHIFT_FORMS(32, uint32_t, int32_t, 4)
+SHIFT_FORMS(64, uint64_t, int64_t, 8)

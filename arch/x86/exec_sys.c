@@ -24,10 +24,10 @@ void x86_io_check(struct x86_cpu *c, uint16_t port, unsigned size)
 		return;
 	if (!tr->p || !(tr->type & 8) || tr->limit < 0x67)
 		x86_fault(c, EXC_GP, 1, 0);
-	off = lin_read(c, seg_lin(c, SEG_TR, 0x66), 2) + port / 8;
+	off = sys_read(c, seg_lin(c, SEG_TR, 0x66), 2) + port / 8;
 	if (off + 1 > tr->limit)
 		x86_fault(c, EXC_GP, 1, 0);
-	if ((lin_read(c, seg_lin(c, SEG_TR, off), 2) >> (port & 7)) & ((1u << size) - 1))
+	if ((sys_read(c, seg_lin(c, SEG_TR, off), 2) >> (port & 7)) & ((1u << size) - 1))
 		x86_fault(c, EXC_GP, 1, 0);
 }
 

@@ -1,49 +1,48 @@
 /*
  * Lazy arithmetic flags: ALU instructions record (op, size, result,
  * operands); CF PF AF ZF SF OF are computed only when something reads them.
+ * res, a and b are kept masked to the operand size.
  */
 #include "cpu.h"
 
-static uint32_t szp(uint64_t res, uint64_t sb)
-{
-	uint32_t f = 0;
-
-	if (!res)
-		f |= FL_ZF;
-	if (res & sb)
-		f |= FL_SF;
-	if (!__builtin_parity(res & 0xff))
-		f |= FL_PF;
-	return f;
-}
-
-/* The six arithmetic flags of the recorded operation. */
+/*
+ * The six arithmetic flags of the recorded operation.  Values are shifted
+ * to the top of 64 bits so that one comparison and one sign test serve
+ * every operand size.
+ */
 static uint32_t arith(const struct lazyf *lf)
 {
-	uint64_t m = size_mask(lf->size), sb = 1ull << (lf->size * 8 - 1);
-	uint64_t r = lf->res & m, a = lf->a & m, b = lf->b & m, cin;
-	uint32_t f = szp(r, sb);
+	unsigned sh = 64 - lf->size * 8;
+	uint64_t r = lf->res << sh, a = lf->a << sh, b = lf->b << sh;
+	uint32_t f = (r == 0 ? FL_ZF : 0) | (uint32_t)(r >> 63) * FL_SF |
+		     (__builtin_parity(lf->res & 0xff) ? 0 : FL_PF);
 
 	switch (lf->op) {
 	case LF_ADD:
+		f |= (r < a) * FL_CF;
+		f |= (uint32_t)(((a ^ r) & (b ^ r)) >> 63) * FL_OF;
+		f |= (lf->a ^ lf->b ^ lf->res) & FL_AF;
+		break;
 	case LF_ADC:
-		cin = lf->op == LF_ADC ? (r - a - b) & m : 0;
-		if (cin ? r <= a : r < a)
-			f |= FL_CF;
-		if ((a ^ r) & (b ^ r) & sb)
-			f |= FL_OF;
-		f |= (a ^ b ^ r) & FL_AF;
+		f |= (lf->aux ? r <= a : r < a) * FL_CF;
+		f |= (uint32_t)(((a ^ r) & (b ^ r)) >> 63) * FL_OF;
+		f |= (lf->a ^ lf->b ^ lf->res) & FL_AF;
 		break;
 	case LF_SUB:
-	case LF_SBB:
-		cin = lf->op == LF_SBB ? (a - b - r) & m : 0;
-		if (cin ? a <= b : a < b)
-			f |= FL_CF;
-		if ((a ^ b) & (a ^ r) & sb)
-			f |= FL_OF;
-		f |= (a ^ b ^ r) & FL_AF;
+		f |= (a < b) * FL_CF;
+		f |= (uint32_t)(((a ^ b) & (a ^ r)) >> 63) * FL_OF;
+		f |= (lf->a ^ lf->b ^ lf->res) & FL_AF;
 		break;
-	case LF_LOGIC:
+	case LF_SBB:
+		f |= (lf->aux ? a <= b : a < b) * FL_CF;
+		f |= (uint32_t)(((a ^ b) & (a ^ r)) >> 63) * FL_OF;
+		f |= (lf->a ^ lf->b ^ lf->res) & FL_AF;
+		break;
+	case LF_INC:	/* a + 1; CF kept in aux */
+		f |= lf->aux | (r == (1ull << 63)) * FL_OF | ((lf->a ^ lf->res ^ 1) & FL_AF);
+		break;
+	case LF_DEC:	/* a - 1 */
+		f |= lf->aux | (a == (1ull << 63)) * FL_OF | ((lf->a ^ lf->res ^ 1) & FL_AF);
 		break;
 	case LF_AUX:
 		f |= lf->aux & (FL_CF | FL_AF | FL_OF);
@@ -54,9 +53,21 @@ static uint32_t arith(const struct lazyf *lf)
 
 uint64_t flags_get(struct x86_cpu *c)
 {
+	uint32_t f;
+
 	if (c->lf.op == LF_NONE)
 		return c->s.rflags;
-	return (c->s.rflags & ~(uint64_t)FL_ARITH) | arith(&c->lf);
+	if (c->lf.op & LF_CFOF) {
+		struct lazyf base = c->lf;
+
+		base.op &= ~LF_CFOF;
+		if (base.op == LF_ADC || base.op == LF_SBB)
+			base.aux = 0;	/* the carry in is gone; it only made CF */
+		f = (arith(&base) & ~(FL_CF | FL_OF)) | (c->lf.aux & (FL_CF | FL_OF));
+	} else {
+		f = arith(&c->lf);
+	}
+	return (c->s.rflags & ~(uint64_t)FL_ARITH) | f;
 }
 
 void flags_set(struct x86_cpu *c, uint64_t f)
@@ -71,23 +82,11 @@ void flags_set_arith(struct x86_cpu *c, uint32_t a)
 	c->lf.op = LF_NONE;
 }
 
-int flags_cf(struct x86_cpu *c)
+int flags_cf_slow(struct x86_cpu *c)
 {
-	const struct lazyf *lf = &c->lf;
-	uint64_t m = size_mask(lf->size);
-
-	switch (lf->op) {
-	case LF_NONE:
-		return c->s.rflags & FL_CF;
-	case LF_ADD:
-		return (lf->res & m) < (lf->a & m);
-	case LF_SUB:
-		return (lf->a & m) < (lf->b & m);
-	case LF_LOGIC:
-		return 0;
-	default:
-		return (arith(lf) & FL_CF) != 0;
-	}
+	if (c->lf.op & LF_CFOF)
+		return (c->lf.aux & FL_CF) != 0;
+	return (arith(&c->lf) & FL_CF) != 0;
 }
 
 int flags_cond(struct x86_cpu *c, unsigned cc)
@@ -96,22 +95,36 @@ int flags_cond(struct x86_cpu *c, unsigned cc)
 	uint64_t f;
 	int r;
 
-	/* The common case, cmp/sub then jcc, straight from the operands. */
+	/* The common cases straight from the operands: cmp/sub then jcc,
+	 * and ZF or SF of anything with a result. */
 	if (lf->op == LF_SUB) {
-		uint64_t m = size_mask(lf->size), sh = 64 - lf->size * 8;
-		uint64_t a = lf->a & m, b = lf->b & m;
+		unsigned sh = 64 - lf->size * 8;
+		uint64_t a = lf->a, b = lf->b;
 		int64_t sa = (int64_t)(a << sh), sbv = (int64_t)(b << sh);
 
 		switch (cc >> 1) {
 		case 1: r = a < b; goto out;		/* b/c */
 		case 2: r = a == b; goto out;		/* z */
 		case 3: r = a <= b; goto out;		/* be */
+		case 4: r = (int64_t)((a - b) << sh) < 0; goto out;	/* s */
 		case 6: r = sa < sbv; goto out;		/* l */
 		case 7: r = sa <= sbv; goto out;	/* le */
 		}
-	} else if (lf->op != LF_NONE && (cc >> 1) == 2) {
-		r = (lf->res & size_mask(lf->size)) == 0;
-		goto out;
+	} else if (lf->op != LF_NONE) {
+		switch (cc >> 1) {
+		case 2: r = lf->res == 0; goto out;
+		case 4: r = (lf->res >> (lf->size * 8 - 1)) & 1; goto out;
+		}
+		if (lf->op == LF_LOGIC) {	/* CF = OF = 0 */
+			int64_t s = (int64_t)(lf->res << (64 - lf->size * 8));
+
+			switch (cc >> 1) {
+			case 0: case 1: r = 0; goto out;
+			case 3: r = lf->res == 0; goto out;
+			case 6: r = s < 0; goto out;
+			case 7: r = s <= 0; goto out;
+			}
+		}
 	}
 	f = flags_get(c);
 	switch (cc >> 1) {

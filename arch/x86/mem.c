@@ -14,7 +14,7 @@ void tlb_flush(struct x86_cpu *c)
 		for (unsigned i = 0; i < TLB_SIZE; i++)
 			c->tlb[k][i].tag = TLB_INVALID;
 	/* the jump cache maps eip to blocks without translating again */
-	memset(c->jc, 0, sizeof(c->jc));
+	c->jc_gen++;
 }
 
 void tlb_flush_page(struct x86_cpu *c, uint64_t lin)
@@ -25,7 +25,7 @@ void tlb_flush_page(struct x86_cpu *c, uint64_t lin)
 		if (e->tag == (lin & PAGE_MASK))
 			e->tag = TLB_INVALID;
 	}
-	memset(c->jc, 0, sizeof(c->jc));
+	c->jc_gen++;
 }
 
 void tlb_drop_write_pa(struct x86_cpu *c, uint64_t pa_page)
@@ -82,11 +82,11 @@ static void tlb_install(struct x86_cpu *c, int kind, uint64_t lin, uint64_t pa, 
 	c->v->astat[X86_STAT_TLB_FILLS]++;
 }
 
-/* One access inside one page. */
-static int read_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
+/* One access inside one page; how: 0, MMU_SV or MMU_IMPLICIT (mmu.h). */
+static int read_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val, unsigned how)
 {
 	int cache, pt;
-	uint64_t pa = mmu_translate(c, lin, TLB_READ, &cache, &pt);
+	uint64_t pa = mmu_translate(c, lin, TLB_READ | how, &cache, &pt);
 	struct memslot *s = slot_of(c, pa);
 	uint8_t *h = s ? memslot_hva(s, pa, size) : NULL;
 
@@ -98,10 +98,10 @@ static int read_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *v
 	return ACC_OK;
 }
 
-static int write_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
+static int write_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val, unsigned how)
 {
 	int cache, pt;
-	uint64_t pa = mmu_translate(c, lin, TLB_WRITE, &cache, &pt);
+	uint64_t pa = mmu_translate(c, lin, TLB_WRITE | how, &cache, &pt);
 	struct memslot *s = slot_of(c, pa);
 	uint8_t *h = s && !(s->flags & MEMSLOT_READONLY) ? memslot_hva(s, pa, size) : NULL;
 	struct cpage *cp;
@@ -140,7 +140,7 @@ static void check_second_page(struct x86_cpu *c, uint64_t lin, unsigned size, in
  * A page-crossing access is split by bytes: each byte may live in a
  * different slot, or be MMIO, and a device sees byte accesses then.
  */
-int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
+int mem_read_as(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val, unsigned how)
 {
 	uint64_t v = 0, b;
 	int r;
@@ -149,10 +149,10 @@ int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
 	if (c->watching)
 		x86_watch(c, lin, size, 0);
 	if (first_part(lin, size) == size)
-		return read_page(c, lin, size, val);
-	check_second_page(c, lin, size, TLB_READ);
+		return read_page(c, lin, size, val, how);
+	check_second_page(c, lin, size, TLB_READ | how);
 	for (unsigned k = 0; k < size; k++) {
-		r = read_page(c, lin_of(c, lin + k), 1, &b);
+		r = read_page(c, lin_of(c, lin + k), 1, &b, how);
 		if (r)
 			return r;
 		v |= (b & 0xff) << (8 * k);
@@ -161,7 +161,7 @@ int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
 	return ACC_OK;
 }
 
-int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
+int mem_write_as(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val, unsigned how)
 {
 	int r;
 
@@ -169,15 +169,25 @@ int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
 	if (c->watching)
 		x86_watch(c, lin, size, 1);
 	if (first_part(lin, size) == size)
-		return write_page(c, lin, size, val);
-	check_second_page(c, lin, 1, TLB_WRITE);	/* the first page, too, before any byte */
-	check_second_page(c, lin, size, TLB_WRITE);
+		return write_page(c, lin, size, val, how);
+	check_second_page(c, lin, 1, TLB_WRITE | how);	/* the first page, too, before any byte */
+	check_second_page(c, lin, size, TLB_WRITE | how);
 	for (unsigned k = 0; k < size; k++) {
-		r = write_page(c, lin_of(c, lin + k), 1, (val >> (8 * k)) & 0xff);
+		r = write_page(c, lin_of(c, lin + k), 1, (val >> (8 * k)) & 0xff, how);
 		if (r)
 			return r;
 	}
 	return ACC_OK;
+}
+
+int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val)
+{
+	return mem_read_as(c, lin, size, val, 0);
+}
+
+int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val)
+{
+	return mem_write_as(c, lin, size, val, 0);
 }
 
 const uint8_t *mem_fetch_ptr(struct x86_cpu *c, uint64_t lin, uint64_t *pa_out)

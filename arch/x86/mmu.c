@@ -150,6 +150,30 @@ static void lru_front(struct x86_mmu *m, struct sp *sp)
 	m->lru.lru_next = sp;
 }
 
+static int parent_add(struct sp *child, struct sp *owner, uint64_t *e)
+{
+	if (child->nparents == child->parents_cap) {
+		unsigned nc = child->parents_cap ? child->parents_cap * 2 : 4;
+		struct sp_link *na = realloc(child->parents, nc * sizeof(*na));
+
+		if (!na)
+			return -1;
+		child->parents = na;
+		child->parents_cap = nc;
+	}
+	child->parents[child->nparents++] = (struct sp_link){ owner, e };
+	return 0;
+}
+
+static void parent_remove(struct sp *child, const uint64_t *e)
+{
+	for (unsigned i = 0; i < child->nparents; i++)
+		if (child->parents[i].e == e) {
+			child->parents[i] = child->parents[--child->nparents];
+			return;
+		}
+}
+
 /* Clear one spte, keeping the reverse map and parent lists true. */
 static void spte_zap(struct x86_mmu *m, const struct sp *sp, uint64_t *e)
 {
@@ -160,7 +184,7 @@ static void spte_zap(struct x86_mmu *m, const struct sp *sp, uint64_t *e)
 	} else {
 		struct sp *child = spte_child(*e);
 
-		ptrs_remove(child->parents, &child->nparents, e);
+		parent_remove(child, e);
 	}
 	*e = 0;
 }
@@ -183,7 +207,7 @@ static void shadow_free(struct x86_cpu *c, struct sp *sp)
 	for (unsigned i = 0; i < 512; i++)
 		spte_zap(m, sp, &sp->spt[i]);
 	for (unsigned i = 0; i < sp->nparents; i++)
-		*sp->parents[i] = 0;
+		*sp->parents[i].e = 0;
 	while (*pp != sp)
 		pp = &(*pp)->hnext;
 	*pp = sp->hnext;
@@ -367,11 +391,39 @@ static struct sp *shadow_get(struct x86_cpu *c, uint64_t gfn, union sp_role role
 	return sp;
 }
 
-static void link_child(struct x86_cpu *c, uint64_t *e, struct sp *child)
+static void link_child(struct x86_cpu *c, struct sp *owner, uint64_t *e, struct sp *child)
 {
-	if (ptrs_add(&child->parents, &child->nparents, &child->parents_cap, e))
+	if (parent_add(child, owner, e))
 		x86_internal(c, "out of memory for shadow pages");
 	*e = (uint64_t)(uintptr_t)child | SPTE_P;
+}
+
+/* Is `top` on a path from sp up through its parents? (A tree is at most 4 levels deep.) */
+static int reaches(const struct sp *sp, const struct sp *top, unsigned depth)
+{
+	if (sp == top)
+		return 1;
+	for (unsigned i = 0; depth && i < sp->nparents; i++)
+		if (reaches(sp->parents[i].sp, top, depth - 1))
+			return 1;
+	return 0;
+}
+
+/*
+ * top was just made reachable (a root loaded, or a page linked under the
+ * current root): the unsync pages below it are brought in line, as a TLB
+ * holds nothing for them after a CR3 write.  The others may wait until
+ * they are reached: no translation uses them until then.
+ */
+static void sync_below(struct x86_cpu *c, const struct sp *top)
+{
+	struct sp *sp = c->mmu->unsync, *next;
+
+	for (; sp; sp = next) {
+		next = sp->unext;
+		if (reaches(sp, top, 4))
+			sync_page(c, sp);
+	}
 }
 
 /* ---- roots ---- */
@@ -422,6 +474,7 @@ static void mmu_load(struct x86_cpu *c)
 		root_counted(c, hit);
 		sp->root_count++;
 		m->root = sp;
+		sync_below(c, m->root);
 		return;
 	}
 	m->pae_root.role = m->base;
@@ -446,9 +499,10 @@ static void mmu_load(struct x86_cpu *c)
 		sp = shadow_get(c, gfn, r, &hit);
 		root_counted(c, hit);
 		sp->root_count++;
-		link_child(c, &m->pae_root.spt[i], sp);
+		link_child(c, &m->pae_root, &m->pae_root.spt[i], sp);
 	}
 	m->root = &m->pae_root;
+	sync_below(c, m->root);
 }
 
 int mmu_load_pdptes(struct x86_cpu *c)
@@ -514,7 +568,7 @@ void mmu_cr3_write(struct x86_cpu *c, uint64_t cr3)
 	}
 	m->wm.cr3 = cr3;
 	STAT(c, CR3_WRITES);
-	sync_all(c);
+	/* the unsync pages the new root reaches are synchronized when it is loaded */
 	mmu_unload(c);
 	soft_flush(c);
 }
@@ -588,6 +642,7 @@ static uint64_t *fill(struct x86_cpu *c, uint64_t lin, const struct walk *w, int
 			unsigned cl = l - 1;
 			union sp_role r = m->base;
 			uint64_t cg;
+			struct sp *child;
 
 			r.level = cl;
 			if (cl < w->level) {
@@ -601,7 +656,13 @@ static uint64_t *fill(struct x86_cpu *c, uint64_t lin, const struct walk *w, int
 				if (m->wm.levels == 2)
 					r.quadrant = cl == 1 ? (lin >> 21) & 1 : (lin >> 30) & 3;
 			}
-			link_child(c, e, shadow_get(c, cg, r, &hit));
+			child = shadow_get(c, cg, r, &hit);
+			link_child(c, sp, e, child);
+			/* a cached page (and what hangs below it) joins the tree: in line first */
+			if (hit && child->unsync)
+				sync_page(c, child);
+			else if (hit && cl > 1)
+				sync_below(c, child);
 		}
 		sp = spte_child(*e);
 	}
@@ -617,9 +678,9 @@ static uint64_t *fill(struct x86_cpu *c, uint64_t lin, const struct walk *w, int
 
 static unsigned access_of(struct x86_cpu *c, int kind)
 {
-	unsigned a = kind == TLB_WRITE ? PFERR_W : kind == TLB_FETCH ? PFERR_ID : 0;
+	unsigned a = MMU_KIND(kind) == TLB_WRITE ? PFERR_W : MMU_KIND(kind) == TLB_FETCH ? PFERR_ID : 0;
 
-	return c->cpl == 3 ? a | PFERR_U : a;
+	return c->cpl == 3 && !(kind & MMU_SV) ? a | PFERR_U : a;
 }
 
 /* A supervisor data access to a user page allowed only by EFLAGS.AC is not cached. */
@@ -632,7 +693,9 @@ uint64_t mmu_translate(struct x86_cpu *c, uint64_t lin, int kind, int *cache, in
 {
 	struct x86_mmu *m = c->mmu;
 	unsigned access = access_of(c, kind), rights;
-	int ac = !!(c->s.rflags & FL_AC);
+	int ac = !(kind & MMU_NOAC) && (c->s.rflags & FL_AC);
+	/* the soft TLB holds the current CPL's rights: no supervisor entry while at CPL 3 */
+	int keep = !((kind & MMU_SV) && c->cpl == 3);
 	struct walk_mem mem = { c, gmem_read, gmem_write };
 	struct walk w;
 	uint64_t *e, gfn;
@@ -642,8 +705,9 @@ uint64_t mmu_translate(struct x86_cpu *c, uint64_t lin, int kind, int *cache, in
 	e = shadow_leaf(m, lin);
 	if (e && (*e & SPTE_P)) {
 		rights = (*e >> SPTE_RIGHTS_SHIFT) & RIGHT_ALL;
-		if (!walk_perm_fault(&m->wm, rights, access, ac) && (kind != TLB_WRITE || (*e & SPTE_HW))) {
-			*cache = cacheable(m, rights, access);
+		if (!walk_perm_fault(&m->wm, rights, access, ac) &&
+		    (MMU_KIND(kind) != TLB_WRITE || (*e & SPTE_HW))) {
+			*cache = keep && cacheable(m, rights, access);
 			*pt = 0;
 			return (*e & ~0xfffull) | (lin & 0xfff);
 		}
@@ -665,11 +729,12 @@ uint64_t mmu_translate(struct x86_cpu *c, uint64_t lin, int kind, int *cache, in
 		w = (struct walk){ .gpa = lin, .level = 5, .rights = RIGHT_ALL, .dirty = 1 };
 	}
 	gfn = w.gpa >> PAGE_SHIFT;
+	kind = MMU_KIND(kind);
 	if (kind == TLB_WRITE && gfn_protected(c, gfn))
 		try_unsync(c, gfn);
 	e = fill(c, lin, &w, kind == TLB_WRITE);
 	*pt = kind == TLB_WRITE && gfn_protected(c, gfn);
-	*cache = cacheable(m, w.rights, access) && (kind != TLB_WRITE || (*e & SPTE_HW));
+	*cache = keep && cacheable(m, w.rights, access) && (kind != TLB_WRITE || (*e & SPTE_HW));
 	return w.gpa;
 }
 

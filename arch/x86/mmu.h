@@ -18,8 +18,11 @@
  * - Only leaf shadow pages (level 1) go unsync, and only when no shadow
  *   page of another level shadows the same guest page.  An unsync page's
  *   sptes may be older than the guest's PTEs, as a TLB's entries may; it
- *   is synchronized on invlpg of an address it maps (that one spte), on a
- *   CR3 write and on a context change (all of it).
+ *   is synchronized on invlpg of an address it maps (that one spte), when
+ *   a root that reaches it is loaded (a CR3 write), when it or a page
+ *   above it is linked into the tree (all of it), and on a context change.
+ *   An unsync page no loaded root reaches may stay behind the guest: no
+ *   translation uses it until one of those happens.
  * - A leaf spte has SPTE_HW only when the guest PTE's D bit is set and, if
  *   the page's slot logs dirty pages, the page is marked dirty.
  * - Every leaf spte is on the reverse map of the frame it maps; every
@@ -63,7 +66,10 @@ struct sp {
 	unsigned unsync;
 	struct sp *unext, **uprev;	/* the unsync list */
 	unsigned nparents, parents_cap;
-	uint64_t **parents;	/* sptes that point here */
+	struct sp_link {
+		struct sp *sp;	/* the shadow page (or the 4-entry root) holding the spte */
+		uint64_t *e;
+	} *parents;		/* sptes that point here */
 	uint64_t spt[512];
 };
 
@@ -114,9 +120,10 @@ void mmu_zap_all(struct x86_cpu *c);
 
 /*
  * The memory path's translation of a soft TLB miss: the guest-physical
- * address of lin for an access of `kind` (TLB_READ/WRITE/FETCH), or a #PF
- * by longjmp.  *cache: the result may be put in the soft TLB.  *pt: a
- * write to a shadowed guest page table, to be emulated.
+ * address of lin for an access of `kind` (TLB_READ/WRITE/FETCH, with
+ * MMU_SV or MMU_IMPLICIT: cpu.h), or a #PF by longjmp.  *cache: the result may
+ * be put in the soft TLB.  *pt: a write to a shadowed guest page table,
+ * to be emulated.
  */
 uint64_t mmu_translate(struct x86_cpu *c, uint64_t lin, int kind, int *cache, int *pt);
 /* Guest page [gfn] bytes [off, off+len) were written by the guest or userspace. */

@@ -78,72 +78,135 @@ static int run_one_debug(struct x86_cpu *c, struct block *b)
 	return x86_debug_after(c, i, fl0, ev0);
 }
 
-/* Returns an enum run_result; everything it needs after a longjmp is in c. */
-/* `budget` counts instructions and the faults delivered since `ints0`. */
+/*
+ * What a block needs before it runs, when anything is out of the ordinary:
+ * dead blocks to free, an interrupt shadow, events to inject, debug
+ * registers or TF.  Returns RUN_BLOCK to run the block at cs:rip with
+ * *limit, DBG_NONE to look again, or an enum run_result.
+ */
+#define RUN_BLOCK (-2)
+
+static int before_block_slow(struct x86_cpu *c, uint64_t *limit)
+{
+	struct vcpu *v = c->v;
+	struct block *b;
+	int r, err = 0;
+
+	if (c->dead)
+		blocks_free_dead(c);
+	if (c->shadow) {
+		c->shadow = 0;
+		*limit = 1;
+	} else if (events_waiting(c) && !v->replay.n && x86_inject_pending(c)) {
+		return RUN_EXIT;
+	}
+	if (!(c->dbg_armed | (c->s.rflags & (FL_TF | FL_RF)) | c->db_pending))
+		return RUN_BLOCK;
+	r = v->replay.n ? DBG_NONE : x86_debug_before(c);
+	if (r == RUN_EXIT)
+		return RUN_EXIT;
+	if (r == DBG_DELIVERED)
+		return DBG_NONE;
+	b = block_get(c, &err);
+	if (!b) {
+		fetch_failed(c);
+		return RUN_EXIT;
+	}
+	r = run_one_debug(c, b);
+	return r == DBG_DELIVERED ? DBG_NONE : r;
+}
+
+/* The block at cs:rip: the jump cache, else block_get. */
+static inline struct block *block_at(struct x86_cpu *c, int *err)
+{
+	uint64_t eip = c->s.rip;
+	struct block *b = c->jc[jc_index(eip)];
+
+	if (__builtin_expect(b && b->eip == eip && b->cs_base == c->s.seg[SEG_CS].base &&
+			     b->mode == c->mode && b->jc_gen == c->jc_gen, 1))
+		return b;
+	return block_get(c, err);
+}
+
+/*
+ * Returns an enum run_result; everything it needs after a longjmp is in c.
+ * `budget` counts instructions and the faults delivered since `ints0`.
+ *
+ * A block ends in a sentinel (h_block_end), so a whole block runs without
+ * a bound check; a budget shorter than the block takes the bounded loop.
+ * After a block left by a near branch or its sentinel (r >= BLOCK_END)
+ * only requests, the budget and dead blocks can need attention: the other
+ * checks run after anything else (the first block, r == 1).
+ */
 static __attribute__((noinline)) int run_blocks(struct x86_cpu *c, uint64_t budget, uint64_t ints0)
 {
 	struct vcpu *v = c->v;
+	uint64_t left = 0, cap;
+	int r = 1;
 
 	for (;;) {
 		const struct insn *i, *first;
 		struct block *b;
-		uint64_t limit, used;
-		int in_shadow, r, err = 0;
+		int err = 0;
 
-		if (c->dead)
-			blocks_free_dead(c);
-		used = c->done + v->stat[STAT_INTERRUPTS] - ints0;
-		if (used >= budget || vcpu_should_return(v))
-			return RUN_DONE;
-		limit = budget - used;
-		in_shadow = c->shadow;
-		c->shadow = 0;
-		if (in_shadow)
-			limit = 1;
-		else if (events_waiting(c) && !v->replay.n && x86_inject_pending(c))
-			return RUN_EXIT;
-		if (__builtin_expect(c->dbg_armed | (c->s.rflags & (FL_TF | FL_RF)) | c->db_pending, 0)) {
-			r = v->replay.n ? DBG_NONE : x86_debug_before(c);
-			if (r == RUN_EXIT)
-				return RUN_EXIT;
-			if (r == DBG_DELIVERED)
-				continue;
-			b = block_get(c, &err);
-			if (!b) {
-				fetch_failed(c);
-				return RUN_EXIT;
+		cap = left;
+		if (__builtin_expect(r < BLOCK_END || c->dead, 0)) {
+			uint64_t used = c->done + v->stat[STAT_INTERRUPTS] - ints0;
+
+			if (used >= budget)
+				return RUN_DONE;
+			cap = left = budget - used;
+			if ((uintptr_t)c->dead | c->shadow | events_waiting(c) | c->dbg_armed |
+			    (c->s.rflags & (FL_TF | FL_RF)) | c->db_pending) {
+				r = before_block_slow(c, &cap);
+				if (r == DBG_NONE) {
+					/* one instruction ran under debug: a holder may be waiting */
+					if (vcpu_should_return(v))
+						return RUN_DONE;
+					r = 1;
+					continue;
+				}
+				if (r != RUN_BLOCK)
+					return r;
 			}
-			r = run_one_debug(c, b);
-			if (r == DBG_NONE || r == DBG_DELIVERED)
-				continue;
-			return r;
 		}
-		b = block_get(c, &err);
+		if (vcpu_should_return(v))
+			return RUN_DONE;
+		b = block_at(c, &err);
 		if (!b) {
 			fetch_failed(c);
 			return RUN_EXIT;
 		}
 		first = b->insn;
-		c->first = first;
-		c->stop = first + (limit < b->n ? limit : b->n);
-		for (i = first; i < c->stop; i++) {
-			c->cur = i;
-			r = i->fn(c, i);
-			if (__builtin_expect(r != 0, 0)) {
-				c->done += i - first + 1;
-				c->cur = c->first = NULL;
-				if (r == 2)
-					return c->result;
-				goto next;
+		c->first = i = first;
+		if (__builtin_expect(cap >= b->n, 1)) {
+			while (!(r = (c->cur = i)->fn(c, i)))
+				i++;
+		} else {
+			c->stop = first + cap;
+			for (r = BLOCK_END; i < c->stop; i++) {
+				int ri = (c->cur = i)->fn(c, i);
+
+				if (ri) {
+					r = ri;
+					break;
+				}
 			}
+			if (r == BLOCK_END && i == c->stop)	/* stopped by the budget */
+				c->s.rip = i[-1].next;
 		}
-		c->done += i - first;
-		c->s.rip = i[-1].next;
 		c->cur = c->first = NULL;
-next:
-		;
+		c->done += i->idx + (r != BLOCK_END);
+		left -= i->idx + (r != BLOCK_END);
+		if (r == 2)
+			return c->result;
+		if (!left)
+			return RUN_DONE;
+		if (cap < b->n)		/* a shortened block: look at everything again */
+			r = 1;
 	}
 }
+
 
 enum run_result x86_run(struct vcpu *v, uint64_t budget);
 enum run_result x86_run(struct vcpu *v, uint64_t budget)
@@ -154,6 +217,7 @@ enum run_result x86_run(struct vcpu *v, uint64_t budget)
 
 	c->done = 0;
 	c->ran = 1;
+	c->delivering = 0;	/* an exit in the middle of a delivery re-executes the instruction */
 	c->cur = c->first = NULL;
 	switch (setjmp(c->jb)) {
 	case 0:

@@ -22,9 +22,11 @@ void seg_load_real(struct x86_cpu *c, unsigned seg, uint16_t sel)
 	s->s = 1;
 	if (seg == SEG_CS || seg == SEG_SS)
 		x86_mode_update(c);
+	else
+		seg_checks_update(c);
 }
 
-static void desc_parse(uint32_t lo, uint32_t hi, uint16_t sel, struct x86_seg *d)
+void seg_desc_parse(uint32_t lo, uint32_t hi, uint16_t sel, struct x86_seg *d)
 {
 	d->sel = sel;
 	d->limit = (lo & 0xffff) | (hi & 0xf0000);
@@ -41,60 +43,41 @@ static void desc_parse(uint32_t lo, uint32_t hi, uint16_t sel, struct x86_seg *d
 		d->limit = (d->limit << 12) | 0xfff;
 }
 
-int seg_desc_read(struct x86_cpu *c, uint16_t sel, struct x86_seg *out, int *vec)
+int seg_desc_raw(struct x86_cpu *c, uint16_t sel, uint32_t *lo, uint32_t *hi)
 {
-	uint64_t base = c->s.gdt.base, limit = c->s.gdt.limit, off = sel & ~7u;
+	uint64_t base = c->s.gdt.base, limit = c->s.gdt.limit, off = sel & ~7u, a;
 
 	if (sel & 4) {
-		if (!c->s.seg[SEG_LDT].p) {
-			*vec = EXC_GP;
+		if (!c->s.seg[SEG_LDT].p)
 			return -1;
-		}
 		base = c->s.seg[SEG_LDT].base;
 		limit = c->s.seg[SEG_LDT].limit;
 	}
-	if (off + 7 > limit) {
+	if (off + 7 > limit)
+		return -1;
+	a = base + off;
+	if (!(c->mode & MODE_LMA))
+		a = (uint32_t)a;
+	*lo = sys_read(c, a, 4);
+	*hi = sys_read(c, c->mode & MODE_LMA ? a + 4 : (uint32_t)(a + 4), 4);
+	return 0;
+}
+
+int seg_desc_read(struct x86_cpu *c, uint16_t sel, struct x86_seg *out, int *vec)
+{
+	uint32_t lo, hi;
+
+	if (seg_desc_raw(c, sel, &lo, &hi)) {
 		*vec = EXC_GP;
 		return -1;
 	}
-	desc_parse(lin_read(c, (uint32_t)(base + off), 4), lin_read(c, (uint32_t)(base + off + 4), 4),
-		   sel, out);
+	seg_desc_parse(lo, hi, sel, out);
 	return 0;
 }
 
 static void load_fault(struct x86_cpu *c, int vec, uint16_t sel)
 {
 	x86_fault(c, vec, 1, sel & ~3u);
-}
-
-void seg_load_cs(struct x86_cpu *c, uint16_t sel, int ret)
-{
-	unsigned rpl = sel & 3, cpl = c->cpl, ncpl;
-	struct x86_seg d;
-	int vec, conforming;
-
-	if (!(sel & ~3u))
-		load_fault(c, EXC_GP, 0);
-	if (seg_desc_read(c, sel, &d, &vec))
-		load_fault(c, vec, sel);
-	if (!d.s || !(d.type & 8))
-		load_fault(c, EXC_GP, sel);
-	conforming = d.type & 4;
-	if (!ret) {
-		if (conforming ? d.dpl > cpl : rpl > cpl || d.dpl != cpl)
-			load_fault(c, EXC_GP, sel);
-		ncpl = cpl;
-	} else {
-		if (rpl < cpl || (conforming ? d.dpl > rpl : d.dpl != rpl))
-			load_fault(c, EXC_GP, sel);
-		ncpl = rpl;
-	}
-	if (!d.p)
-		load_fault(c, EXC_NP, sel);
-	d.sel = (sel & ~3u) | ncpl;
-	d.dpl = ncpl;
-	c->s.seg[SEG_CS] = d;
-	x86_mode_update(c);
 }
 
 void seg_load(struct x86_cpu *c, unsigned seg, uint16_t sel)
@@ -107,15 +90,12 @@ void seg_load(struct x86_cpu *c, unsigned seg, uint16_t sel)
 		seg_load_real(c, seg, sel);
 		return;
 	}
-	if (seg == SEG_CS) {
-		seg_load_cs(c, sel, 0);
-		return;
-	}
 	if (!(sel & ~3u)) {
 		if (seg == SEG_SS)
 			load_fault(c, EXC_GP, 0);
 		/* a null selector loads an unusable segment; using it faults */
 		c->s.seg[seg] = (struct x86_seg){ .sel = sel };
+		seg_checks_update(c);
 		return;
 	}
 	if (seg_desc_read(c, sel, &d, &vec))
@@ -137,6 +117,8 @@ void seg_load(struct x86_cpu *c, unsigned seg, uint16_t sel)
 	c->s.seg[seg] = d;
 	if (seg == SEG_SS)
 		x86_mode_update(c);
+	else
+		seg_checks_update(c);
 }
 
 /*
@@ -169,13 +151,78 @@ void seg_load_system(struct x86_cpu *c, unsigned seg, uint16_t sel)
 	if (!d.p)
 		load_fault(c, EXC_NP, sel);
 	if (dsz == 16)
-		d.base |= (uint64_t)lin_read(c, addr + 8, 4) << 32;
+		d.base |= (uint64_t)sys_read(c, addr + 8, 4) << 32;
 	if (seg == SEG_TR) {
 		uint64_t hi = addr + 4;
 
 		d.type |= 2;	/* busy */
-		lin_write(c, c->mode & MODE_LMA ? hi : (uint32_t)hi, 4,
-			  lin_read(c, c->mode & MODE_LMA ? hi : (uint32_t)hi, 4) | 0x200);
+		sys_write(c, c->mode & MODE_LMA ? hi : (uint32_t)hi, 4,
+			  sys_read(c, c->mode & MODE_LMA ? hi : (uint32_t)hi, 4) | 0x200);
 	}
 	c->s.seg[seg] = d;
+}
+
+/* Expand-down data segments hold the offsets above the limit. */
+static int expand_down(const struct x86_seg *d)
+{
+	return d->s && (d->type & 0xc) == 4;
+}
+
+/*
+ * Which segments need the checks of seg_check on a read and on a write.
+ * A segment that spans 4 GiB upwards and allows the access is skipped (the
+ * flat segments nearly every guest uses); 64-bit mode checks nothing.
+ * Real mode checks limits only: there the attributes are not consulted.
+ */
+void seg_checks_update(struct x86_cpu *c)
+{
+	uint8_t r = 0, w = 0;
+	int pm = !!(c->mode & MODE_PE);
+
+	if (!(c->mode & MODE_LONG)) {
+		for (unsigned s = SEG_ES; s <= SEG_GS; s++) {
+			const struct x86_seg *d = &c->s.seg[s];
+			uint8_t bit = 1u << s;
+
+			/* long mode delivers with a null SS; compatibility code may go on using it */
+			if (s == SEG_SS && (c->mode & MODE_LMA) && !d->p)
+				continue;
+			if ((pm && !d->p) || d->limit != 0xffffffff || expand_down(d)) {
+				r |= bit;
+				w |= bit;
+				continue;
+			}
+			if (pm && (d->type & 0xa) == 0x8)	/* execute-only code */
+				r |= bit;
+			if (pm && (d->type & 0xa) != 0x2)	/* code, or read-only data */
+				w |= bit;
+		}
+	}
+	c->seg_rchk = r;
+	c->seg_wchk = w;
+}
+
+/*
+ * An access to a segment seg_checks_update flagged: a null (unusable)
+ * segment, a write to code or read-only data, a read of execute-only code
+ * are #GP(0); an offset outside the limit is #GP(0), or #SS(0) through SS.
+ */
+void seg_check(struct x86_cpu *c, unsigned seg, uint64_t off, unsigned size, int write)
+{
+	const struct x86_seg *d = &c->s.seg[seg];
+	uint64_t last = off + size - 1;
+	unsigned vec = seg == SEG_SS ? EXC_SS : EXC_GP;
+
+	if (c->mode & MODE_PE) {
+		if (!d->p)
+			x86_fault(c, EXC_GP, 1, 0);
+		if (write ? (d->type & 0xa) != 0x2 : (d->type & 0xa) == 0x8)
+			x86_fault(c, EXC_GP, 1, 0);
+	}
+	if (expand_down(d)) {
+		if (off <= d->limit || last > (d->db ? 0xffffffffull : 0xffffull))
+			x86_fault(c, vec, 1, 0);
+	} else if (last > d->limit) {
+		x86_fault(c, vec, 1, 0);
+	}
 }

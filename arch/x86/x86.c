@@ -32,6 +32,7 @@ void x86_mode_update(struct x86_cpu *c)
 	}
 	c->mode = m;
 	c->cpl = (c->s.cr0 & CR0_PE) ? c->s.seg[SEG_CS].dpl : 0;
+	seg_checks_update(c);
 	/* soft TLB entries hold the rights of one side of the U/S line */
 	if ((c->cpl == 3) != c->tlb_user) {
 		c->tlb_user = c->cpl == 3;

@@ -9,7 +9,8 @@ X86G_LD   := ld -m elf_i386 -nostdlib -no-pie -z noexecstack --no-warn-rwx-segme
 X86G_LIB  := $(X86G_OBJ)/boot.o $(X86G_OBJ)/lib.o
 
 X86G_ELFS := $(addprefix $(X86G)/,hello.elf demo.elf io.elf mmio.elf dirty.elf events.elf \
-             compute.elf realmode.elf cpu_debug.elf cpu_ring32.elf)
+             compute.elf realmode.elf cpu_debug.elf cpu_ring32.elf \
+             cpu_gate.elf cpu_seg.elf cpu_task.elf cpu_modes.elf)
 GUESTS    += $(X86G_ELFS)
 
 $(X86G_OBJ)/%.o: $(X86G)/%.c $(X86G)/lib.h
@@ -31,6 +32,10 @@ $(X86G)/compute.elf: $(X86G_OBJ)/compute_main.o $(X86G_OBJ)/compute.o $(X86G_LIB
 
 $(X86G)/realmode.elf: $(X86G_OBJ)/realmode.o $(X86G)/link.ld
 	$(X86G_LD) -n -o $@ $<
+
+# cpu_modes has its own multiboot entry and prints with lib.c.
+$(X86G)/cpu_modes.elf: $(X86G_OBJ)/cpu_modes.o $(X86G_OBJ)/lib.o $(X86G)/link.ld
+	$(X86G_LD) -o $@ $(X86G_OBJ)/cpu_modes.o $(X86G_OBJ)/lib.o
 
 .PRECIOUS: $(X86G_OBJ)/%.o
 
@@ -65,13 +70,18 @@ $(X86G)/pg_long.elf: $(X86G_OBJ)/pg_long.o64 $(X86G_OBJ)/pg_isr64.o64 $(X86G64_L
 	objcopy -O elf32-i386 $@.64 $@
 	rm -f $@.64
 
-X86G_ELFS += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf $(X86G)/pg_long.elf
-GUESTS    += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf $(X86G)/pg_long.elf
+$(X86G)/cpu_gate64.elf: $(X86G_OBJ)/cpu_gate64.o64 $(X86G64_LIB) $(X86G)/link.ld
+	$(X86G64_LD) -o $@.64 $(X86G64_LIB) $(X86G_OBJ)/cpu_gate64.o64
+	objcopy -O elf32-i386 $@.64 $@
+	rm -f $@.64
+
+X86G_ELFS += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf $(X86G)/pg_long.elf $(X86G)/cpu_gate64.elf
+GUESTS    += $(X86G)/cpu_compute64.elf $(X86G)/cpu_ring64.elf $(X86G)/pg_long.elf $(X86G)/cpu_gate64.elf
 
 # pg_*: paging guests (pg.c, pg_isr.S); the PAE builds of the same sources add -DPAE.
 PG_LIB    := $(X86G_OBJ)/pg.o $(X86G_OBJ)/pg_isr.o
 PG_ELFS   := $(addprefix $(X86G)/,pg_perm32.elf pg_perm_pae.elf pg_remap.elf pg_spaces.elf pg_dirty.elf \
-             pg_unsync.elf pg_unsync_pae.elf)
+             pg_unsync.elf pg_unsync_pae.elf pg_ring.elf pg_ring_pae.elf)
 GUESTS    += $(PG_ELFS)
 
 $(X86G_OBJ)/%_pae.o: $(X86G)/%.c $(X86G)/lib.h $(X86G)/pg.h

@@ -1,7 +1,7 @@
 /* Paging helpers for the pg_* guests (pg.h). */
 #include "pg.h"
 
-volatile uint32_t pf_count, pf_err, pf_cr2;
+volatile uint32_t pf_count, pf_err, pf_cr2, pf_vec;
 volatile uint32_t pf_resume;	/* where a probe continues after its fault */
 
 struct gate {
@@ -10,8 +10,24 @@ struct gate {
 	uint16_t off_hi;
 } __attribute__((packed));
 
-static struct gate idt[32];
-extern void pf_entry(void);
+static struct gate idt[0x82];
+extern void pf_entry(void), gp_entry(void), ud_entry(void), ring0_return(void);
+extern void user_enter(int kind, uint32_t va, uint32_t eflags, uint32_t eip, uint32_t esp);
+extern const uint8_t user_stub[], user_stub_done[], user_stub_end[];
+
+/* The GDT, the TSS and the ring-0 stack ring 3 enters on: supervisor pages like all data. */
+static uint32_t gdt[2 * 7] __attribute__((aligned(8))) = {
+	0, 0,
+	0x0000ffff, 0x00cf9a00,		/* 0x08: ring 0 code */
+	0x0000ffff, 0x00cf9200,		/* 0x10: ring 0 data */
+	0x0000ffff, 0x00cffa00,		/* 0x18: ring 3 code */
+	0x0000ffff, 0x00cff200,		/* 0x20: ring 3 data */
+};
+static uint32_t tss[26];
+static uint32_t ring0_stack[1024] __attribute__((aligned(4096)));
+/* ring 3's code (a copy of user_stub) and stack: the only user pages of the identity map */
+static uint8_t user_code[4096] __attribute__((aligned(4096)));
+static uint8_t user_stack[4096] __attribute__((aligned(4096)));
 
 #define NPOOL 160
 static pte_t pool[NPOOL][PT_N] __attribute__((aligned(4096)));
@@ -23,14 +39,15 @@ static unsigned npdpt;
 static pte_t *ident[4 * 1024 * 1024 / 4096 / PT_N];	/* identity page tables */
 static uint32_t cur_cr3;
 
-void pg_fault(uint32_t *frame)
+void pg_fault(uint32_t *frame, uint32_t vector)
 {
 	uint32_t cr2;
 
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	pf_count++;
+	pf_vec = vector;
 	pf_err = frame[0];
-	pf_cr2 = cr2;
+	pf_cr2 = vector == 14 ? cr2 : 0;
 	frame[1] = pf_resume;
 }
 
@@ -181,6 +198,52 @@ int probe(int kind, uint32_t va)
 	return pf_count != before;
 }
 
+int probe_user(int kind, uint32_t va, int ac)
+{
+	uint32_t before = pf_count;
+
+	pf_resume = (uint32_t)user_code + (user_stub_done - user_stub);
+	user_enter(kind, va, 2 | (ac ? 0x40000 : 0), (uint32_t)user_code,
+		   (uint32_t)user_stack + sizeof(user_stack));
+	return pf_count != before;
+}
+
+void gdt_set(unsigned sel, uint32_t lo, uint32_t hi)
+{
+	gdt[sel / 4] = lo;
+	gdt[sel / 4 + 1] = hi;
+}
+
+static void set_gate(unsigned n, void (*f)(void), unsigned dpl)
+{
+	uint32_t a = (uint32_t)f;
+
+	idt[n] = (struct gate){ a & 0xffff, 0x08, 0, 0x8e | dpl << 5, a >> 16 };
+}
+
+/* GDT with ring-3 segments and a TSS; gates for #UD, #GP, #PF, int $0x80 (from ring 3) and int $0x81. */
+static void rings_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint32_t base;
+	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint32_t)gdt },
+				  idtr = { sizeof(idt) - 1, (uint32_t)idt };
+	uint32_t t = (uint32_t)tss;
+
+	tss[1] = (uint32_t)ring0_stack + sizeof(ring0_stack);	/* ESP0 */
+	tss[2] = 0x10;						/* SS0 */
+	tss[25] = sizeof(tss) << 16;				/* no I/O bitmap inside the limit */
+	gdt_set(SEL_TSS, (t & 0xffff) << 16 | (sizeof(tss) - 1), (t >> 16 & 0xff) | 0x8900 | (t & 0xff000000));
+	set_gate(6, ud_entry, 0);
+	set_gate(13, gp_entry, 0);
+	set_gate(14, pf_entry, 0);
+	set_gate(0x80, ring0_return, 3);
+	set_gate(0x81, ring0_return, 0);
+	__asm__ volatile("lgdt %0\n\tlidt %1\n\tltr %w2" : : "m"(gdtr), "m"(idtr), "r"(SEL_TSS));
+	memcpy(user_code, user_stub, user_stub_end - user_stub);
+}
+
 int cmdline_has(uint32_t mbinfo, const char *word)
 {
 	const uint32_t *mb = (const uint32_t *)mbinfo;
@@ -199,21 +262,18 @@ int cmdline_has(uint32_t mbinfo, const char *word)
 	return 0;
 }
 
+#define ident_pte(va) (ident[((va) >> 12) / PT_N][((va) >> 12) % PT_N])
+
 void pg_init(void)
 {
-	struct {
-		uint16_t limit;
-		uint32_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint32_t)idt };
-	uint32_t a = (uint32_t)pf_entry;
-
-	idt[14] = (struct gate){ a & 0xffff, 0x08, 0, 0x8e, a >> 16 };
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	rings_init();
 	for (unsigned i = 0; i < sizeof(ident) / sizeof(ident[0]); i++) {
 		ident[i] = table();
 		for (unsigned j = 0; j < PT_N; j++)
 			ident[i][j] = ((i * PT_N + j) << 12) | P | W;
 	}
+	ident_pte((uint32_t)user_code) |= U;
+	ident_pte((uint32_t)user_stack) |= U;
 	pg_set_cr3(pg_new_space());
 #ifdef PAE
 	cr4_set(cr4_get() | CR4_PAE);

@@ -1,8 +1,10 @@
 /*
  * Paging for the pg_* guests: the first 4 MiB identity-mapped with
- * supervisor 4 KiB pages (code, data, stack, tables), a #PF handler that
- * records the fault and resumes after the probing instruction, probes for
- * read, write and fetch.  Built for 2-level paging, or PAE with -DPAE.
+ * supervisor 4 KiB pages (code, data, stack, tables, and the GDT, IDT and
+ * TSS), a #PF handler that records the fault and resumes after the
+ * probing instruction, probes for read, write and fetch at CPL 0 and at
+ * CPL 3 (a stub on a user page, entered by iret and left by int $0x80).
+ * Built for 2-level paging, or PAE with -DPAE.
  */
 #ifndef GUEST_PG_H
 #define GUEST_PG_H
@@ -36,7 +38,7 @@ typedef uint32_t pte_t;
 
 enum { RD, WR, FX };
 
-extern volatile uint32_t pf_count, pf_err, pf_cr2;
+extern volatile uint32_t pf_count, pf_err, pf_cr2;	/* pf_count: #PF, #GP and #UD */
 
 /* Turn paging on; the page-directory entry for va (created on demand for 4 KiB maps). */
 void pg_init(void);
@@ -58,6 +60,22 @@ void cr4_set(uint32_t v);
 void ac_set(int on);
 /* 1 if the access faulted (pf_err, pf_cr2 say how). */
 int probe(int kind, uint32_t va);
+/*
+ * The same access made at CPL 3 (EFLAGS.AC = ac there), or one of the
+ * other things ring 3 does with system tables: SEG loads FS with the
+ * selector `va` (a GDT or LDT read), IO reads port `va` (the TSS's I/O
+ * bitmap), INT runs int $0x81 (an IDT read; its gate has DPL 0), STAC
+ * runs stac.  1 if it faulted: pf_vec says with what.
+ */
+enum { SEG = 3, IO, INT, STAC };
+int probe_user(int kind, uint32_t va, int ac);
+extern volatile uint32_t pf_vec;
+/* pg_init's GDT: ring 0 and ring 3 flat segments, the TSS, one free slot. */
+#define SEL_CODE3 0x1b
+#define SEL_DATA3 0x23
+#define SEL_TSS 0x28
+#define SEL_FREE 0x30
+void gdt_set(unsigned sel, uint32_t lo, uint32_t hi);
 /* The multiboot command line contains word. */
 int cmdline_has(uint32_t mbinfo, const char *word);
 

@@ -1,12 +1,15 @@
 /*
  * 4-level paging in long mode (entered by cpu_boot64.S, which calls
  * main), through guest tables of its own: the supervisor identity map of
- * the first GiB in 2 MiB pages, then the permission matrix at CPL 0 for a
- * 4 KiB page, a 2 MiB page and a 1 GiB page (U/S and R/W in the leaf and
- * in the entry above it, NX in both, CR0.WP, CR4.SMEP, CR4.SMAP with
- * EFLAGS.AC; EFER.NXE on): each read, write and fetch faults exactly when
- * the architecture says, with its error code and CR2, and leaves A and D
- * as the CPU sets them.  Then a 1 GiB page in the upper half of the
+ * the first GiB (4 KiB pages for the first 2 MiB, where only ring 3's
+ * code and stack pages are user pages; 2 MiB pages above), then the
+ * permission matrix at CPL 0 and CPL 3 for a 4 KiB page, a 2 MiB page and
+ * a 1 GiB page (U/S and R/W in the leaf and in the entry above it, NX in
+ * both, CR0.WP, CR4.SMEP, CR4.SMAP with EFLAGS.AC; EFER.NXE on): each
+ * read, write and fetch faults exactly when the architecture says, with
+ * its error code and CR2, and leaves A and D as the CPU sets them.  CPL 3
+ * is entered by iretq and left by int $0x80 through the GDT, IDT and a
+ * 64-bit TSS on supervisor pages.  Then a 1 GiB page in the upper half of the
  * address space, a non-canonical address (#GP, not #PF), and a 4 KiB
  * remap (PTE write + invlpg).  It stops once at port 0x510 so the files
  * can be read with this map loaded.  Exit code: the number of mismatches.
@@ -45,6 +48,7 @@ static uint64_t pdpthi[512] __attribute__((aligned(4096)));
 static uint64_t pd_ident[512] __attribute__((aligned(4096)));
 static uint64_t pdt[512] __attribute__((aligned(4096)));
 static uint64_t pt[512] __attribute__((aligned(4096)));
+static uint64_t pt_low[512] __attribute__((aligned(4096)));	/* the first 2 MiB */
 
 struct gate {
 	uint16_t off_lo, sel;
@@ -53,8 +57,24 @@ struct gate {
 	uint32_t off_hi, zero;
 } __attribute__((packed));
 
-static struct gate idt[32];
-extern void pf_entry64(void), gp_entry64(void);
+static struct gate idt[0x81];
+extern void pf_entry64(void), gp_entry64(void), ring0_return64(void);
+extern void user_enter64(int kind, uint64_t va, uint64_t rflags, uint64_t rip, uint64_t rsp);
+extern const uint8_t user_stub64[], user_stub64_done[], user_stub64_end[];
+
+static uint64_t gdt[8] = {
+	0,
+	0x00cf9a000000ffffull,	/* 0x08: 32-bit code (cpu_boot64.S came through it) */
+	0x00cf92000000ffffull,	/* 0x10: data */
+	0x00af9a000000ffffull,	/* 0x18: ring 0 64-bit code */
+	0x00cff2000000ffffull,	/* 0x20: ring 3 data */
+	0x00affa000000ffffull,	/* 0x28: ring 3 64-bit code */
+	0, 0			/* 0x30: the TSS */
+};
+static uint32_t tss[26];
+static uint64_t ring0_stack[512] __attribute__((aligned(4096)));
+static uint8_t user_code[4096] __attribute__((aligned(4096)));
+static uint8_t user_stack[4096] __attribute__((aligned(4096)));
 
 volatile uint64_t pf_resume, pf_cr2;
 volatile uint32_t pf_count, gp_count, pf_err;
@@ -75,11 +95,40 @@ void pg_fault64(uint64_t *frame, unsigned vector)
 	frame[1] = pf_resume;
 }
 
-static void set_gate(int n, void (*f)(void))
+static void set_gate(int n, void (*f)(void), unsigned dpl)
 {
 	uint64_t a = (uint64_t)f;
 
-	idt[n] = (struct gate){ a & 0xffff, 0x18, 0, 0x8e, (a >> 16) & 0xffff, a >> 32, 0 };
+	idt[n] = (struct gate){ a & 0xffff, 0x18, 0, 0x8e | dpl << 5, (a >> 16) & 0xffff, a >> 32, 0 };
+}
+
+/* The GDT with ring-3 segments and the TSS (RSP0: ring0_stack), and the stub on its user page. */
+static void rings_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	uint64_t t = (uint64_t)tss, sp0 = (uint64_t)ring0_stack + sizeof(ring0_stack);
+
+	tss[1] = (uint32_t)sp0;
+	tss[2] = sp0 >> 32;
+	tss[25] = sizeof(tss) << 16;	/* no I/O bitmap inside the limit */
+	gdt[6] = (sizeof(tss) - 1) | (t & 0xffffff) << 16 | 0x89ull << 40 | (t >> 24 & 0xff) << 56;
+	gdt[7] = t >> 32;
+	__asm__ volatile("lgdt %0\n\tltr %w1" : : "m"(gdtr), "r"(0x30));
+	memcpy(user_code, user_stub64, user_stub64_end - user_stub64);
+}
+
+/* The access at CPL 3, with EFLAGS.AC = ac there. */
+static int probe_user(int kind, uint64_t va, int ac)
+{
+	uint32_t before = pf_count + gp_count;
+
+	pf_resume = (uint64_t)user_code + (user_stub64_done - user_stub64);
+	user_enter64(kind, va, 2 | (ac ? 0x40000 : 0), (uint64_t)user_code,
+		     (uint64_t)user_stack + sizeof(user_stack));
+	return pf_count + gp_count != before;
 }
 
 static uint64_t cr_get(int n)
@@ -133,11 +182,14 @@ static int probe(int kind, uint64_t va)
 	return pf_count + gp_count != before;
 }
 
-static uint64_t expect(int kind, int user, int writable, int nx, int wp, int smep, int smap, int ac)
+static uint64_t expect(int kind, int cpl3, int user, int writable, int nx, int wp, int smep, int smap,
+		       int ac)
 {
 	int fault;
 
-	if (kind == RD)
+	if (cpl3)
+		fault = !user || (kind == WR && !writable) || (kind == FX && nx);
+	else if (kind == RD)
 		fault = smap && user && !ac;
 	else if (kind == WR)
 		fault = (!writable && wp) || (smap && user && !ac);
@@ -146,7 +198,7 @@ static uint64_t expect(int kind, int user, int writable, int nx, int wp, int sme
 	if (!fault)
 		return 0;
 	/* EFER.NXE is on: a fetch fault always reports I/D */
-	return P | (kind == WR ? 2 : 0) | (kind == FX ? 0x10 : 0);
+	return P | (kind == WR ? 2 : 0) | (cpl3 ? 4 : 0) | (kind == FX ? 0x10 : 0);
 }
 
 static void report(const char *what, uint32_t bits, int kind, uint64_t want, uint64_t got)
@@ -171,7 +223,7 @@ static uint64_t rights(uint32_t bits, int shift)
 
 /*
  * size: 0 4 KiB, 1 2 MiB, 2 1 GiB.  bits: 0 upper.U 1 upper.W 2 leaf.U
- * 3 leaf.W 4 WP 5 SMEP 6 SMAP 7 AC 8 leaf.NX 9 upper.NX
+ * 3 leaf.W 4 WP 5 SMEP 6 SMAP 7 AC 8 leaf.NX 9 upper.NX 10 CPL 3
  */
 static void one(int size, uint32_t bits, int kind)
 {
@@ -179,7 +231,7 @@ static void one(int size, uint32_t bits, int kind)
 	uint64_t va = vas[size], *upper, *leaf, want, got;
 	int user = (bits & 1) && (bits >> 2 & 1), writable = (bits >> 1 & 1) && (bits >> 3 & 1);
 	int wp = bits >> 4 & 1, smep = bits >> 5 & 1, smap = bits >> 6 & 1, ac = bits >> 7 & 1;
-	int nx = (bits >> 8 & 1) || (bits >> 9 & 1), faulted;
+	int nx = (bits >> 8 & 1) || (bits >> 9 & 1), cpl3 = bits >> 10 & 1, faulted;
 	uint64_t up = P | rights(bits, 0) | (bits >> 9 & 1 ? NX : 0);
 	uint64_t lf = P | rights(bits, 2) | (bits >> 8 & 1 ? NX : 0);
 
@@ -203,12 +255,16 @@ static void one(int size, uint32_t bits, int kind)
 	invlpg(va);
 	cr_set(0, wp ? cr_get(0) | CR0_WP : cr_get(0) & ~CR0_WP);
 	cr_set(4, (cr_get(4) & ~(CR4_SMEP | CR4_SMAP)) | (smep ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0));
-	ac_set(ac);
-	faulted = probe(kind, va);
-	ac_set(0);
+	if (cpl3) {
+		faulted = probe_user(kind, va, ac);
+	} else {
+		ac_set(ac);
+		faulted = probe(kind, va);
+		ac_set(0);
+	}
 	cr_set(4, cr_get(4) & ~(CR4_SMEP | CR4_SMAP));
 	cases++;
-	want = expect(kind, user, writable, nx, wp, smep, smap, ac);
+	want = expect(kind, cpl3, user, writable, nx, wp, smep, smap, ac);
 	got = faulted ? pf_err : 0;
 	if (want != got)
 		report("error", bits | size << 12, kind, want, got);
@@ -238,15 +294,22 @@ int main(void)
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 	uint32_t lo, hi;
 
-	set_gate(13, gp_entry64);
-	set_gate(14, pf_entry64);
+	rings_init();
+	set_gate(13, gp_entry64, 0);
+	set_gate(14, pf_entry64, 0);
+	set_gate(0x80, ring0_return64, 3);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000080));
 	__asm__ volatile("wrmsr" : : "a"(lo | 0x800), "d"(hi), "c"(0xc0000080));	/* NXE */
 
 	/* supervisor identity map of the first GiB; user rights only below the leaves */
-	for (uint64_t i = 0; i < 512; i++)
+	for (uint64_t i = 0; i < 512; i++) {
 		pd_ident[i] = i << 21 | P | W | PS;
+		pt_low[i] = i << 12 | P | W;
+	}
+	pt_low[(uint64_t)user_code >> 12] |= U;
+	pt_low[(uint64_t)user_stack >> 12] |= U;
+	pd_ident[0] = (uint64_t)pt_low | P | W | U;
 	pdpt0[0] = (uint64_t)pd_ident | P | W | U;
 	pml4[0] = (uint64_t)pdpt0 | P | W | U;
 	pdpthi[0] = 0 | P | W | PS;
@@ -259,7 +322,7 @@ int main(void)
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)pml4) : "memory");
 
 	for (int size = 0; size < 3; size++)
-		for (uint32_t bits = 0; bits < 1024; bits++)
+		for (uint32_t bits = 0; bits < 2048; bits++)
 			for (int kind = RD; kind <= FX; kind++)
 				one(size, bits, kind);
 

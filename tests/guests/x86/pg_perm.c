@@ -1,10 +1,13 @@
 /*
- * The permission matrix at CPL 0: for a 4 KiB page (U/S and R/W in both the
- * directory entry and the PTE) and a large page, with CR0.WP, CR4.SMEP,
- * CR4.SMAP with EFLAGS.AC, and NX (PAE, when the command line says "nx"
- * and EFER.NXE was set), each read, write and fetch must fault exactly
- * when the architecture says, with its error code and CR2, and leave the
- * A and D bits as the CPU sets them.  Exit code: the number of mismatches.
+ * The permission matrix at CPL 0 and CPL 3: for a 4 KiB page (U/S and R/W
+ * in both the directory entry and the PTE) and a large page, with CR0.WP,
+ * CR4.SMEP, CR4.SMAP with EFLAGS.AC, and NX (PAE, when the command line
+ * says "nx": EFER.NXE is set then), each read, write and fetch must fault
+ * exactly when the architecture says, with its error code and CR2, and
+ * leave the A and D bits as the CPU sets them.  CPL 3 runs the access
+ * from a stub on a user page; the GDT, IDT, TSS and ring-0 stack it
+ * enters ring 0 through are on supervisor pages.  Exit code: the number
+ * of mismatches.
  */
 #include "pg.h"
 
@@ -15,11 +18,19 @@
 
 static int nx_on, mismatches, cases;
 
-static uint32_t expect(int kind, int user, int writable, int nx, int wp, int smep, int smap, int ac)
+/*
+ * SDM vol. 3 "Access Rights": CPL 3 needs U at every level, W at every
+ * level to write (CR0.WP does not matter) and no NX to fetch; CPL 0 may
+ * write read-only pages unless WP, may not fetch from user pages under
+ * SMEP, and may not read or write them under SMAP unless EFLAGS.AC.
+ */
+static uint32_t expect(int kind, int cpl3, int user, int writable, int nx, int wp, int smep, int smap, int ac)
 {
 	int fault;
 
-	if (kind == RD)
+	if (cpl3)
+		fault = !user || (kind == WR && !writable) || (kind == FX && nx);
+	else if (kind == RD)
 		fault = smap && user && !ac;
 	else if (kind == WR)
 		fault = (!writable && wp) || (smap && user && !ac);
@@ -27,7 +38,7 @@ static uint32_t expect(int kind, int user, int writable, int nx, int wp, int sme
 		fault = nx || (smep && user);
 	if (!fault)
 		return 0;
-	return P | (kind == WR ? 2 : 0) | (kind == FX && (smep || nx_on) ? 0x10 : 0);
+	return P | (kind == WR ? 2 : 0) | (cpl3 ? 4 : 0) | (kind == FX && (smep || nx_on) ? 0x10 : 0);
 }
 
 static void report(const char *what, uint32_t bits, int kind, uint32_t want, uint32_t got)
@@ -45,10 +56,10 @@ static void report(const char *what, uint32_t bits, int kind, uint32_t want, uin
 	ser_puts("\n");
 }
 
-/* bits: 0 pde.U 1 pde.W 2 pte.U 3 pte.W 4 large 5 WP 6 SMEP 7 SMAP 8 AC 9 NX */
+/* bits: 0 pde.U 1 pde.W 2 pte.U 3 pte.W 4 large 5 WP 6 SMEP 7 SMAP 8 AC 9 NX 10 CPL 3 */
 static void one(uint32_t bits, int kind)
 {
-	int large = bits >> 4 & 1, user, writable, nx = nx_on && (bits >> 9 & 1);
+	int large = bits >> 4 & 1, user, writable, nx = nx_on && (bits >> 9 & 1), cpl3 = bits >> 10 & 1;
 	int wp = bits >> 5 & 1, smep = bits >> 6 & 1, smap = bits >> 7 & 1, ac = bits >> 8 & 1;
 	uint32_t va = large ? VALARGE + 0x3000 : VA4K, want, got, cr4;
 	pte_t *pde = pg_pde(va), *pte = large ? pde : pg_pte(VA4K), leaf;
@@ -73,18 +84,22 @@ static void one(uint32_t bits, int kind)
 	cr0_set(wp ? cr0_get() | CR0_WP : cr0_get() & ~CR0_WP);
 	cr4 = cr4_get() & ~(CR4_SMEP | CR4_SMAP);
 	cr4_set(cr4 | (smep ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0));
-	ac_set(ac);
 	pf_err = 0;
-	got = probe(kind, va) ? pf_err : 0;
-	ac_set(0);
+	if (cpl3) {
+		got = probe_user(kind, va, ac) ? pf_err : 0;
+	} else {
+		ac_set(ac);
+		got = probe(kind, va) ? pf_err : 0;
+		ac_set(0);
+	}
 	cr4_set(cr4);
-	want = expect(kind, user, writable, nx, wp, smep, smap, ac);
+	want = expect(kind, cpl3, user, writable, nx, wp, smep, smap, ac);
 	cases++;
 	if (got != want) {
 		report("error code", bits, kind, want, got);
 		return;
 	}
-	if (got && pf_cr2 != va)
+	if (got && (pf_vec != 14 || pf_cr2 != va))
 		report("cr2", bits, kind, va, pf_cr2);
 	/* A only on success, D only on a successful write */
 	want = got ? 0 : A | (kind == WR ? D : 0);
@@ -98,14 +113,20 @@ int main(uint32_t magic, uint32_t mbinfo)
 {
 	(void)magic;
 	nx_on = cmdline_has(mbinfo, "nx");
+#ifdef PAE
+	if (nx_on)	/* EFER.NXE */
+		__asm__ volatile("rdmsr\n\torl $0x800, %%eax\n\twrmsr" : : "c"(0xc0000080) : "eax", "edx");
+#endif
 	/* a ret at the start of every page the probes use (before paging: not mapped 1:1) */
 	*(volatile uint8_t *)FRAME = 0xc3;
 	*(volatile uint8_t *)(LFRAME + 0x3000) = 0xc3;
 	pg_init();
-	for (uint32_t bits = 0; bits < (nx_on ? 1024u : 512u); bits++) {
+	for (uint32_t bits = 0; bits < 2048u; bits++) {
 		if ((bits & 16) && (bits & 12))	/* large pages have no PTE bits */
 			continue;
 		if (!(bits & 128) && (bits & 256))	/* AC matters only under SMAP */
+			continue;
+		if (!nx_on && (bits & 512))
 			continue;
 		for (int kind = RD; kind <= FX; kind++)
 			one(bits, kind);

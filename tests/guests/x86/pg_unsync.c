@@ -6,6 +6,8 @@
  * whose invlpg is forgotten: the old mapping may still be seen (a TLB may
  * hold it) until the page table, reused by another address space, is
  * reached through a CR3 write; from then on only the new mapping is.
+ * And a table edited while no loaded address space reaches it, then
+ * linked into one by a directory write: the edit is seen at once.
  * Exit code: the number of checks that failed.
  */
 #include "pg.h"
@@ -13,6 +15,8 @@
 #define VA 0x40000000u
 #define NPAGE 16
 #define VB 0x80000000u
+#define VC 0x40800000u
+#define VD 0x80800000u
 #define FRAMES 0x00500000u
 #define NFRAME 64
 
@@ -57,7 +61,7 @@ int main(void)
 {
 	unsigned bad = 0, stale = 0;
 	uint32_t s1, s2, v;
-	pte_t *t;
+	pte_t *t, *u;
 
 	for (unsigned k = 0; k < NFRAME; k++)
 		wr(frame(k), tag(k));
@@ -152,6 +156,41 @@ int main(void)
 	check("s1 without invlpg: old or new", v == tag(42) || v == tag(43));
 	pg_set_cr3(s2);
 	check("after the CR3 write s2 reads the newest frame", rd(VB) == tag(43));
+
+	/*
+	 * A table edited while no loaded root reaches it, then linked into
+	 * the tree: s1 maps VC through table u, s2 does not; from s2, u is
+	 * edited (no invlpg: s2 never mapped VC), then s2's directory entry
+	 * for VC points at u.  s2's first read of VC must see the edit, and
+	 * so must s1 after its CR3 write.  VD maps u again one GiB higher
+	 * (same half of the directory, so the same shadow of u in 2-level
+	 * paging).
+	 */
+	pg_set_cr3(s1);
+	u = pg_pte(VC);
+	u[0] = frame(50) | P | W;
+	u[1] = frame(50) | P | W;
+	invlpg(VC);
+	invlpg(VC + 4096);
+	check("s1 reads VC", rd(VC) == tag(50) && rd(VC + 4096) == tag(50));
+	pg_set_cr3(s2);
+	*pg_pde_in(s2, VC) = 0;
+	pg_reload();
+	for (unsigned r = 0; r < 3; r++) {
+		u[0] = frame(51 + r) | P | W;
+		u[1] = frame(54 + r) | P | W;
+		*pg_pde_in(s2, VD) = *pg_pde_in(s1, VC);
+		/* the first read walks; the second finds what the first linked */
+		check("a table linked after edits in another space reads the newest frames",
+		      rd(VD) == tag(51 + r) && rd(VD + 4096) == tag(54 + r));
+		*pg_pde_in(s2, VD) = 0;
+		invlpg(VD);
+		invlpg(VD + 4096);
+		pg_set_cr3(s1);
+		check("the space that maps it reads the newest frames after a CR3 write",
+		      rd(VC) == tag(51 + r) && rd(VC + 4096) == tag(54 + r));
+		pg_set_cr3(s2);
+	}
 
 	ser_puts("pg_unsync: ");
 	put_dec(failed);
