@@ -274,23 +274,22 @@ static size_t read_console(struct ofile *of, uint64_t off, void *dst, size_t len
 	return n;
 }
 
-/* Guest memory goes from the slots straight into the reply, no copy of ours. */
+/*
+ * Guest memory goes from the slots straight into the reply, no copy of ours:
+ * the kernel copies it into the reader's pages.  fuse_reply_iov rather than
+ * fuse_reply_data: the latter gathers a read that spans slots into a bounce
+ * buffer first, and its splice path would only add a copy into the pipe.
+ */
 static ssize_t reply_mem(void *ctx, const struct iovec *iov, int n)
 {
-	struct fuse_bufvec *bv = calloc(1, sizeof(*bv) + n * sizeof(bv->buf[0]));
 	ssize_t len = 0;
 	int r;
 
-	if (!bv)
-		return -ENOMEM;
-	bv->count = n;
-	for (int i = 0; i < n; i++) {
-		bv->buf[i] = (struct fuse_buf){ .size = iov[i].iov_len, .mem = iov[i].iov_base };
+	for (int i = 0; i < n; i++)
 		len += iov[i].iov_len;
-	}
-	r = n ? fuse_reply_data(ctx, bv, FUSE_BUF_NO_SPLICE) : fuse_reply_buf(ctx, NULL, 0);
-	free(bv);
-	return r ? r : len;
+	r = n ? fuse_reply_iov(ctx, iov, n) : fuse_reply_buf(ctx, NULL, 0);
+	/* replied either way (a failed send means the reader is gone) */
+	return r ? 0 : len;
 }
 
 static void read_raw(fuse_req_t req, struct ofile *of, size_t size, off_t off)
@@ -300,7 +299,7 @@ static void read_raw(fuse_req_t req, struct ofile *of, size_t size, off_t off)
 
 	if (of->n.kind == K_VM_MEM) {
 		n = vm_mem_read_with(of->vm, off, size, reply_mem, req);
-		if (n == -EFAULT || n == -ENOMEM)
+		if (n == -EFAULT)	/* a hole: reply_mem was not called */
 			fuse_reply_err(req, -n);
 		return;
 	}
@@ -508,7 +507,16 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_open(req, fi);
 }
 
-/* Big transfers: `mem` moves up to 1 MiB a request instead of 128 KiB. */
+/*
+ * Big transfers: `mem` moves up to 1 MiB a request instead of 128 KiB.  This
+ * is the most there is: libfuse's receive buffer holds 256 pages and the
+ * kernel's fs.fuse.max_pages_limit is 256 by default; libfuse turns
+ * max_write into the max_pages it asks for, and that bounds reads as well.
+ * No splice: for direct I/O the kernel copies the writer's pages into the
+ * pipe all the same (fuse_copy_page), and receiving through a pipe would
+ * cost every small request a syscall more (and needs a pipe larger than
+ * fs.pipe-max-size, 1 MiB, for 1 MiB requests).
+ */
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;

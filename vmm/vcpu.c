@@ -33,7 +33,10 @@ void vcpu_hold(struct vcpu *v)
 void vcpu_release(struct vcpu *v)
 {
 	__atomic_sub_fetch(&v->requests, 1, __ATOMIC_SEQ_CST);
-	pthread_cond_broadcast(&v->cond);
+	/* a stopped or exited vcpu's thread would only wake to sleep again:
+	 * every write to mem holds each vcpu, so that wake-up is not free */
+	if (v->quit || v->state == VCPU_RUNNING || v->state == VCPU_HALTED)
+		pthread_cond_broadcast(&v->cond);
 	pthread_mutex_unlock(&v->mu);
 }
 

@@ -155,6 +155,10 @@ END {
 	mc = med("mem memcpy")
 	printf "| dd if=/dev/zero of=VM/mem bs=1M | %s [%s-%s] | %s |\n", med("mem dd_write"), lo("mem dd_write"), hi("mem dd_write"), mc ? f2(med("mem dd_write") / mc) : "-"
 	printf "| dd if=VM/mem of=/dev/null bs=1M | %s [%s-%s] | %s |\n", med("mem dd_read"), lo("mem dd_read"), hi("mem dd_read"), mc ? f2(med("mem dd_read") / mc) : "-"
+	if ("mem dd_write_64k" in vals) {
+		printf "| dd if=/dev/zero of=VM/mem bs=64k | %s [%s-%s] | %s |\n", med("mem dd_write_64k"), lo("mem dd_write_64k"), hi("mem dd_write_64k"), mc ? f2(med("mem dd_write_64k") / mc) : "-"
+		printf "| dd if=VM/mem of=/dev/null bs=64k | %s [%s-%s] | %s |\n", med("mem dd_read_64k"), lo("mem dd_read_64k"), hi("mem dd_read_64k"), mc ? f2(med("mem dd_read_64k") / mc) : "-"
+	}
 	printf "| memcpy, same size, in one process | %s [%s-%s] | 1 |\n", mc, lo("mem memcpy"), hi("mem memcpy")
 	ddw = mc && med("mem dd_write") != "" ? med("mem dd_write") / mc : ""
 	ddr = mc && med("mem dd_read") != "" ? med("mem dd_read") / mc : ""
