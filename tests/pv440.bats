@@ -91,14 +91,16 @@ run_until() {
 	t1=$(stat_of p traps)
 	run_until p "reason=mmio gpa=0xe0000008 *"
 	t2=$(stat_of p traps)
-	m2=$(( $(stat_of p magic_reads) + $(stat_of p magic_writes) ))
+	m2=$(( $(stat_of p magic_read_fills) + $(stat_of p magic_write_fills) ))
 	run_until p "reason=system_event *"
 	t3=$(stat_of p traps)
-	m3=$(( $(stat_of p magic_reads) + $(stat_of p magic_writes) ))
+	m3=$(( $(stat_of p magic_read_fills) + $(stat_of p magic_write_fills) ))
 	# 20000 iterations: 17 traps each as assembled, none once patched
 	[ $((t2 - t1)) -ge 340000 ]
 	[ $((t3 - t2)) -lt 100 ]
-	[ $((m3 - m2)) -ge 1000000 ]
+	# the magic page is reached through the soft TLB: only its fills are
+	# counted, and the patched loop's million accesses hit
+	[ "$m3" -gt 0 ] && [ $((m3 - m2)) -lt 1000 ]
 	[ "$(stat_of p trap_wrteei)" -ge 40000 ]
 	run vm_console p
 	assert_output --partial "patched sites=0x00000011"
@@ -115,7 +117,7 @@ run_until() {
 	assert_output --partial "pv: no hypervisor"
 	assert_output --partial "sc: system call interrupt"
 	[ "$(stat_of p hcall_features)" = 0 ]
-	[ "$(stat_of p magic_reads)" = 0 ]
+	[ "$(stat_of p magic_read_fills)" = 0 ]
 }
 
 @test "pv: enable-cap hcall-exit sends an unknown hypercall to userspace, completed through exit" {

@@ -100,7 +100,7 @@ bench() {
 	# (expanded now: the locals are gone when the shell exits)
 	trap "fusermount3 -u '$mnt' 2>/dev/null; wait $pid; rmdir '$mnt'" EXIT
 	for _ in $(seq 50); do mountpoint -q "$mnt" && break; sleep 0.1; done
-	printf '| kernel | PV | vmmfs to banner | vmmfs to reboot | QEMU to banner | QEMU to reset | traps | magic-page accesses |\n'
+	printf '| kernel | PV | vmmfs to banner | vmmfs to reboot | QEMU to banner | QEMU to reset | traps | magic-page soft-TLB fills |\n'
 	printf '|---|---|---|---|---|---|---|---|\n'
 	for v in "stock off $stock" "stock on $stock" "pv-fix on $fix"; do
 		set -- $v
@@ -110,7 +110,7 @@ bench() {
 		stat() { echo "$out" | sed -n "s/^$1=//p"; }
 		printf '| %s | %s | %s s | %s s | %s s | %s s | %s | %s |\n' "$1" "$2" "$(stat banner_s)" \
 			"$(stat reboot_s)" "${q% *}" "${q#* }" "$(stat traps)" \
-			$(( $(stat magic_reads) + $(stat magic_writes) ))
+			$(( $(stat magic_read_fills) + $(stat magic_write_fills) ))
 	done
 	echo
 	pv_loop "$mnt"

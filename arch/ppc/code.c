@@ -46,16 +46,21 @@ static int op_page_end(struct ppc *c, struct op *o)
 	return chain_far(c, o, c->vbase + o->off, c->cnt + (uintptr_t)o, R_STOPPED);
 }
 
-static void reset_slots(struct ppc *c, struct code_page *p)
+/* Slots [from, to) run op_decode again; a planted stop stays, covering an undecoded slot. */
+static void reset_range(struct ppc *c, struct code_page *p, unsigned from, unsigned to)
 {
-	for (unsigned i = 0; i < 1024; i++)
+	for (unsigned i = from; i < to; i++)
 		p->ops[i].fn = op_decode;
-	p->ndecoded = 0;
-	if (c->plant && c->plant >= p->ops && c->plant < p->ops + 1024) {
-		/* the budget's stop stays; what it covers is now undecoded */
+	if (c->plant && c->plant >= p->ops + from && c->plant < p->ops + to) {
 		c->plant_fn = op_decode;
 		c->plant->fn = op_stop;
 	}
+}
+
+static void reset_slots(struct ppc *c, struct code_page *p)
+{
+	reset_range(c, p, 0, 1024);
+	p->ndecoded = 0;
 }
 
 int code_run(struct ppc *c, struct op *o, uint64_t n, uint64_t soft, uint64_t *ran)
@@ -118,12 +123,25 @@ struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host)
 	return p;
 }
 
-static void inval_page(struct ppc *c, struct code_page *p)
+/*
+ * Only the slots [gpa, gpa + len) touches: a store next to code (data in a
+ * text page, a patched instruction) leaves the rest of the page decoded.
+ * The page keeps ndecoded (it may still hold decoded slots), so its stores
+ * keep coming through the slow path.
+ */
+static void inval_page(struct ppc *c, struct code_page *p, uint64_t gpa, uint64_t end, bool all)
 {
-	if (p->ndecoded) {
+	uint64_t lo = gpa > p->gpa ? gpa : p->gpa, hi = end - 1 < p->gpa + PAGE_SIZE - 1 ? end : p->gpa + PAGE_SIZE;
+
+	if (!p->ndecoded)
+		return;
+	if (all || (lo == p->gpa && hi == p->gpa + PAGE_SIZE)) {
 		reset_slots(c, p);
 		PSTAT(c, CODE_INVAL);
+		return;
 	}
+	reset_range(c, p, (lo - p->gpa) >> 2, (hi - p->gpa + 3) >> 2);
+	PSTAT(c, CODE_INVAL_SLOTS);
 }
 
 void code_invalidate(struct ppc *c, uint64_t gpa, uint64_t len)
@@ -136,15 +154,45 @@ void code_invalidate(struct ppc *c, uint64_t gpa, uint64_t len)
 		for (unsigned h = 0; h < CODE_HASH; h++)
 			for (struct code_page *p = c->code[h]; p; p = p->hnext)
 				if (p->gpa + PAGE_SIZE > gpa && (end < gpa || p->gpa < end))
-					inval_page(c, p);
+					inval_page(c, p, gpa, end, end < gpa);
 		return;
 	}
 	for (uint64_t a = first; a < end; a += PAGE_SIZE) {
 		struct code_page *p = code_find(c, a);
 
 		if (p)
-			inval_page(c, p);
+			inval_page(c, p, gpa, end, false);
 	}
+}
+
+/*
+ * Whether guest RAM can change behind this CPU's back: stores of another
+ * vcpu (each resets only its own decoded code), or a file-backed slot
+ * written through its file.  This CPU's stores and `mem` writes reset the
+ * slots they overwrite as they happen.
+ */
+static bool foreign_writes(struct ppc *c)
+{
+	const struct memslots *ms = &c->vm->slots;
+
+	if (c->vm->ncpus > 1)
+		return true;
+	for (int i = 0; i < ms->n; i++)
+		if (ms->slot[i]->fd >= 0 && !(ms->slot[i]->flags & MEMSLOT_READONLY))
+			return true;
+	return false;
+}
+
+/*
+ * iccci: decoded code must agree with memory.  Without foreign writes it
+ * already does, so nothing goes: a kernel that flash-invalidates after
+ * each instruction it patches would otherwise re-decode all its code each
+ * time.
+ */
+void code_sync_all(struct ppc *c)
+{
+	if (foreign_writes(c))
+		code_invalidate(c, 0, ~0ull);
 }
 
 /* Free everything (host mappings changed).  Never while a page is being executed. */

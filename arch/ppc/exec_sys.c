@@ -204,12 +204,12 @@ OP(dcbi)
 
 OP(dccci) { PRIV(CACHE); (void)o; return 0; }
 
-/* iccci: every decoded page goes; the current one is re-decoded in place. */
+/* iccci: decoded code is made to match memory (code_sync_all); pages are reset in place. */
 OP(iccci)
 {
 	PRIV(CACHE);
 	(void)o;
-	code_invalidate(c, 0, ~0ull);
+	code_sync_all(c);
 	return next_resync(c);
 }
 

@@ -53,33 +53,48 @@ static void soft_fill(struct ppc *c, int acc, uint32_t ea, uintptr_t addend)
 	e->addend = addend;
 }
 
-/* A RAM page for a write: mark it dirty, drop decoded code on it. */
-static void write_prepare(struct ppc *c, struct memslot *s, uint64_t gpa)
+/*
+ * A write of size bytes at gpa in RAM: mark its page dirty, drop the
+ * decoded slots it overwrites.  Whether the page may get a soft-TLB write
+ * entry: not while the rest of it holds decoded code.
+ */
+static bool write_prepare(struct ppc *c, struct memslot *s, uint64_t gpa, unsigned size)
 {
+	struct code_page *p;
+
 	memslot_mark_dirty(s, gpa);
-	if (c->code_any)
-		code_invalidate(c, gpa & PAGE_MASK, PAGE_SIZE);
+	if (!c->code_any)
+		return true;
+	code_invalidate(c, gpa, size);
+	p = code_find(c, gpa & PAGE_MASK);
+	return !p || !p->ndecoded;
 }
 
 /*
- * The magic page never gets soft-TLB entries: every access comes here and
- * is counted.  A page the guest placed in its RAM is RAM for dirty logging
+ * The magic page is memory like any other page for the soft TLB: it is
+ * the home of the registers it holds (pv.c), so a load or store there
+ * needs nothing but the access, and it gets soft entries (tagged PR=0 by
+ * the data context, as it is only reached with MSR[PR]=0).  Only its way
+ * through here is counted: a soft-TLB fill, or an access that cannot get
+ * an entry.  A page the guest placed in its RAM is RAM for dirty logging
  * and decoded code.
  */
-static void magic_count(struct ppc *c, int write)
+static bool magic_count(struct ppc *c, int write, unsigned off, unsigned size)
 {
-	if (write) {
-		PSTAT(c, MAGIC_WRITE);
-		if (c->magic_in_ram)
-			write_prepare(c, memslots_find(&c->vm->slots, c->magic_gpa), c->magic_gpa);
-	} else {
+	if (!write) {
 		PSTAT(c, MAGIC_READ);
+		return true;
 	}
+	PSTAT(c, MAGIC_WRITE);
+	return !c->magic_in_ram ||
+	       write_prepare(c, memslots_find(&c->vm->slots, c->magic_gpa), c->magic_gpa | off, size);
 }
 
-static int magic_access(struct ppc *c, uint8_t *h, unsigned size, int write, uint32_t *val)
+static int magic_access(struct ppc *c, uint32_t ea, uint8_t *h, unsigned size, int write, uint32_t *val,
+			bool fill)
 {
-	magic_count(c, write);
+	if (magic_count(c, write, h - c->magic, size) && fill)
+		soft_fill(c, write ? ACC_W : ACC_R, ea, (uintptr_t)h - ea);
 	switch (size) {
 	case 1: if (write) *h = *val; else *val = *h; break;
 	case 2: if (write) put_be16(h, *val); else *val = be16(h); break;
@@ -119,22 +134,22 @@ static int access_slow(struct ppc *c, uint32_t ea, unsigned size, int write, uin
 	}
 	PSTAT(c, SOFT_MISS);
 	if (unlikely(c->magic != NULL) && (h = pv_magic_at(c, ea, write ? ACC_W : ACC_R)))
-		return magic_access(c, h, size, write, val);
+		return magic_access(c, ea, h, size, write, val, true);
 	if ((r = xlate(c, ea, write ? ACC_W : ACC_R, &gpa, &small)))
 		return r;
 	if (unlikely(c->magic != NULL) && !c->magic_in_ram && (gpa & PAGE_MASK) == c->magic_gpa)
-		return magic_access(c, c->magic + (gpa & ~PAGE_MASK), size, write, val);
+		return magic_access(c, ea, c->magic + (gpa & ~PAGE_MASK), size, write, val, !small);
 	s = memslots_find(&c->vm->slots, gpa);
 	if (s && !(write && (s->flags & MEMSLOT_READONLY))) {
 		h = memslot_hva(s, gpa & PAGE_MASK, PAGE_SIZE);
 		if (h) {
 			h += gpa & ~PAGE_MASK;
-			if (write)
-				write_prepare(c, s, gpa);
-			if (!small)
-				soft_fill(c, write ? ACC_W : ACC_R, ea, (uintptr_t)h - ea);
-			else
+			if (small)
 				PSTAT(c, SMALL_PAGE);
+			else if (!write || write_prepare(c, s, gpa, size))
+				soft_fill(c, write ? ACC_W : ACC_R, ea, (uintptr_t)h - ea);
+			if (small && write)
+				write_prepare(c, s, gpa, size);
 			switch (size) {
 			case 1: if (write) *h = *val; else *val = *h; break;
 			case 2: if (write) put_be16(h, *val); else *val = be16(h); break;
@@ -177,7 +192,7 @@ uint8_t *mem_ram(struct ppc *c, uint32_t ea, unsigned size, int acc, int *ret, u
 		return NULL;
 	if (unlikely(c->magic != NULL) && size && (h = pv_magic_at(c, ea, acc)) &&
 	    (ea & 0xfff) + size <= PAGE_SIZE) {
-		magic_count(c, acc == ACC_W);
+		magic_count(c, acc == ACC_W, ea & 0xfff, size);
 		*ret = 0;
 		*gpa = c->magic_gpa | (ea & 0xfff);
 		return h;
@@ -193,7 +208,7 @@ uint8_t *mem_ram(struct ppc *c, uint32_t ea, unsigned size, int acc, int *ret, u
 		return NULL;
 	}
 	if (acc == ACC_W)
-		write_prepare(c, s, *gpa);
+		write_prepare(c, s, *gpa, size);
 	return h;
 }
 

@@ -179,7 +179,7 @@ enum {
 	R_STOPPED = 3,	/* reached a stop slot (end of page, of budget): it did not run */
 };
 
-/* Decoded code of one guest-physical page, kept until its page is written. */
+/* Decoded code of one guest-physical page; a store resets the slots it overwrites. */
 #define CODE_HASH 1024
 struct code_page {
 	uint64_t gpa;
@@ -304,10 +304,11 @@ struct ppc {
 	X(HC_UNIMPL, "hcall_unimplemented") \
 	X(HC_EXIT, "hcall_exits") \
 	X(OSI, "osi_calls") \
-	X(MAGIC_READ, "magic_reads") \
-	X(MAGIC_WRITE, "magic_writes") \
+	X(MAGIC_READ, "magic_read_fills") \
+	X(MAGIC_WRITE, "magic_write_fills") \
 	X(CODE_DECODE, "insns_decoded") \
 	X(CODE_INVAL, "code_invalidations") \
+	X(CODE_INVAL_SLOTS, "code_slot_invalidations") \
 	X(INT_CRITICAL, "int_critical") \
 	X(INT_MCHECK, "int_machine_check") \
 	X(INT_DSI, "int_data_storage") \
@@ -532,6 +533,7 @@ static inline uint32_t pv_msr(struct ppc *c)
 struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host);
 void code_invalidate(struct ppc *c, uint64_t gpa, uint64_t len);
 void code_drop_all(struct ppc *c);
+void code_sync_all(struct ppc *c);	/* iccci */
 struct code_page *code_find(struct ppc *c, uint64_t gpa);
 /*
  * Run the chain from slot o of cur_cp (c->vbase set): at most n
