@@ -6,6 +6,16 @@ load lib/vmmfs
 setup() { vmmfs_setup; }
 teardown() { vmmfs_teardown; }
 
+# The whole console of a guest of guest_cases in tests/unit/test_x86_cpu.c,
+# which states what each must print.
+assert_console() {
+	local want
+
+	want=$("$VMMFS_BUILD/tests/unit/test_x86_cpu" console "$2") || fail "test_x86_cpu states no console for $2"
+	run vm_console "$1"
+	assert_output "$want"
+}
+
 @test "a 64-bit C guest prints what the host build of the same C prints" {
 	vm_new t
 	vm_load t cpu_compute64.elf
@@ -24,11 +34,7 @@ teardown() { vmmfs_teardown; }
 	vm_load t cpu_ring64.elf
 	vm_run t
 	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
-	run vm_console t
-	assert_line "ring 3 via syscall"
-	assert_line "int 0x80 from ring 3 on the RSP0 stack"
-	assert_line "#GP error=0x00000010"
-	assert_line "int3 on the IST1 stack"
+	assert_console t cpu_ring64.elf
 	run rd "$MNT/t/msrs"
 	assert_line "star=0x18000800000000"
 	assert_line "fmask=0x200"
@@ -42,16 +48,7 @@ teardown() { vmmfs_teardown; }
 	vm_load t cpu_ring32.elf
 	vm_run t
 	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
-	run vm_console t
-	assert_line "ring 3 prints through the I/O bitmap"
-	assert_line "int 0x80 from ring 3 on the ESP0 stack"
-	assert_line "sysenter to ring 0"
-	assert_line "sysexit back to ring 3"
-	assert_line "#GP error=0x00000010"
-	assert_line "#GP error=0x0000040a"
-	assert_line "ring32: done"
-	# denied port 0x80, the word at 0x3ff, rep outsb, cli, hlt, mov from cr0, lgdt
-	[ "$(grep -c '^#GP error=0x00000000$' <<<"$output")" -eq 7 ] || fail "expected seven #GP(0)"
+	assert_console t cpu_ring32.elf
 	run rd "$MNT/t/sregs"
 	assert_line "tr.sel=0x28"
 	assert_line "tr.limit=0x2068"
@@ -62,21 +59,7 @@ teardown() { vmmfs_teardown; }
 	vm_load t cpu_gate.elf
 	vm_run t
 	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
-	run vm_console t
-	assert_line "far call to a conforming segment: cs=0x0000003b"
-	assert_line "call gate to ring 0: ss=0x00000010"
-	assert_line "param 0=0x22222222"
-	assert_line "param 1=0x11111111"
-	assert_line "after lret \$8 to ring 3: es=0x00000000"
-	assert_line "LDT data segment fs:0=0x4c445421"
-	assert_line "call gate in the LDT: cs=0x00000008"
-	assert_line "16-bit call gate: param=0x0000beef"
-	assert_line "16-bit frame: caller sp=0x000007fe"
-	assert_line "#NP error=0x00000048"
-	assert_line "#NP error=0x00000060"
-	assert_line "#TS error=0x00000020"
-	assert_line "#GP error=0x000001f8"
-	assert_line "gate: done"
+	assert_console t cpu_gate.elf
 	run rd "$MNT/t/sregs"
 	assert_line "ldt.sel=0x58"
 }
@@ -86,26 +69,7 @@ teardown() { vmmfs_teardown; }
 	vm_load t cpu_task.elf
 	vm_run t
 	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
-	run vm_console t
-	assert_line "task A: eax=0xa0a0a0a0"
-	assert_line "  link=0x00000028"
-	assert_line "  eflags.nt=0x00000001"
-	assert_line "  cr0.ts=0x00000001"
-	assert_line "main after iret: esi=0x11111111"
-	assert_line "task A saved eip - a_after_iret=0x00000000"
-	assert_line "  ldtr=0x00000068"
-	assert_line "  fs:0=0x4c445442"
-	assert_line "  [0x800000]=0x4b534154"
-	assert_line "main: [0x800000]=0x4e49414d"
-	assert_line "#GP error=0x00000028"
-	assert_line "#NP error=0x00000070"
-	assert_line "#GP error=0x00000030"
-	assert_line "#TS task: error=0x00000048"
-	assert_line "#TS task: error=0x00000018"
-	assert_line "#DF task: error=0x00000000"
-	assert_line "  saved eip - df_insn=0x00000000"
-	assert_line "task: done"
-	[ "$(grep -c '^task A: eax=' <<<"$output")" = 3 ] || fail "task A entered three times"
+	assert_console t cpu_task.elf
 	run rd "$MNT/t/sregs"
 	assert_line "tr.sel=0x28"
 	assert_line "cr0=0x19"
@@ -116,16 +80,7 @@ teardown() { vmmfs_teardown; }
 	vm_load t cpu_modes.elf
 	vm_run t
 	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
-	run vm_console t
-	assert_line "real mode: the caller's cs on the handler's stack=0x00000700"
-	assert_line "real mode: 1000:2350=0xcafe5678"
-	assert_line "real mode: es:[0xffff+1] wraps to es:0=0x0000005a"
-	assert_line "16-bit protected mode: pushl moves sp by 0x00000004"
-	assert_line "16-bit protected mode: addr32 load from 1 MiB up=0x600dc0de"
-	assert_line "64-bit mode: high half=0xefcdab89"
-	assert_line "compatibility mode: 7 after 0x40=0x00000008"
-	assert_line "32-bit protected mode again: efer=0x00000100"
-	assert_line "modes: done"
+	assert_console t cpu_modes.elf
 }
 
 @test "64-bit call gates: ring 3 to ring 0 and back with lretq, #GP(sel) for bad gates and a TSS" {
@@ -133,15 +88,7 @@ teardown() { vmmfs_teardown; }
 	vm_load t cpu_gate64.elf
 	vm_run t
 	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
-	run vm_console t
-	assert_line "64-bit call gate to ring 0: cs=0x00000008"
-	assert_line "caller cs=0x0000002b"
-	assert_line "caller ss=0x00000023"
-	assert_line "after lretq: cs=0x0000002b"
-	assert_line "#GP error=0x00000050"
-	assert_line "#GP error=0x00000030"
-	assert_line "#GP error=0x00000070"
-	assert_line "gate64: done"
+	assert_console t cpu_gate64.elf
 }
 
 @test "segment limits and rights: #GP(0) and #SS(0), expand-down segments, read-only data" {
@@ -149,20 +96,7 @@ teardown() { vmmfs_teardown; }
 	vm_load t cpu_seg.elf
 	vm_run t
 	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
-	run vm_console t
-	assert_line "limit 0xff: dword at 0xfc: ok"
-	assert_line "limit 0xff: dword at 0xfd: #GP error=0x00000000"
-	assert_line "read-only: write: #GP error=0x00000000"
-	assert_line "execute-only: read through cs: #GP error=0x00000000"
-	assert_line "expand-down B=1: dword at 0xffc: #GP error=0x00000000"
-	assert_line "expand-down B=0: word at 0xfffe: ok"
-	assert_line "expand-down B=0: dword at 0xfffe: #GP error=0x00000000"
-	assert_line "null ds: read: #GP error=0x00000000"
-	assert_line "stack limit 0xfff: ebp at 0x1000: #SS error=0x00000000"
-	assert_line "expand-down stack: ebp-52: #SS error=0x00000000"
-	assert_line "seg: done"
-	# rep movsb stops at the limit with four bytes left
-	[ "$(grep -A1 '^rep movsb' <<<"$output" | tail -1)" = "  value=0x00000004" ] || fail "rep movsb: ecx"
+	assert_console t cpu_seg.elf
 }
 
 @test "msrs: shown by name, written whole or not at all" {

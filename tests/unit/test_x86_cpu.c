@@ -1,8 +1,10 @@
 /*
- * The x86 CPU beyond the first slice, through the vmm API: the 64-bit
+ * The x86 CPU beyond the first slice, through the vmm API: the guests of
+ * guest_cases run to their end and must print all they print under QEMU
+ * (rings, TSS stacks and #GP error codes in both widths, call gates, task
+ * switches, segment limits, the modes from real to long); the 64-bit
  * compute guest (the same C as compute.c, built -m64) against the host
- * build; ring 3, syscall/sysret, TSS stack switches, IST and #GP error
- * codes in long mode; the cpuid model and its KVM leaves; rdmsr/wrmsr
+ * build; debug registers; the cpuid model and its KVM leaves; rdmsr/wrmsr
  * semantics.  Prints the MIPS of the 32- and 64-bit compute guests.
  */
 #include <errno.h>
@@ -130,337 +132,272 @@ static void compute(const char *elf, unsigned rounds, int armed)
 	done(vm);
 }
 
-static void ring64(void)
-{
-	struct vm *vm = new_vm("x86-ring64");
+/* A guest run to its end: the code it exits with and all it prints. */
+struct guest_case {
+	const char *name;			/* the VM's, and the checks' */
+	const char *image;			/* under DIR */
+	const char *cmdline;			/* or NULL */
+	uint64_t exit;
+	const char *console;
+	const char *what;			/* what that output shows works */
+	void (*before)(struct vm *vm);		/* after the load: or NULL */
+	void (*after)(struct vm *vm);		/* more checks on the stopped VM: or NULL */
+};
 
-	load(vm, DIR "cpu_ring64.elf", NULL);
-	CHECK(exited(run(vm), 0), "ring64 exits with code 0");
-	CHECK_STR(console(vm),
-		  "ring64: start\n"
-		  "ring 3 via syscall\n"
-		  "sysret back\n"
-		  "int 0x80 from ring 3 on the RSP0 stack\n"
-		  "#GP error=0x00000000\n"
-		  "#GP error=0x00000010\n"
-		  "int3 on the IST1 stack\n"
-		  "ring64: done\n", "ring64: syscall/sysret, RSP0 and IST stacks, #GP error codes");
+static void in_long_mode(struct vm *vm)
+{
 	CHECK(x86_of(vm->vcpu[0])->s.efer & EFER_LMA, "ring64 ran in long mode (efer.lma)");
-	done(vm);
 }
 
-static void ring32(void)
+static void ldt_loaded(struct vm *vm)
 {
-	struct vm *vm = new_vm("x86-ring32");
-
-	load(vm, DIR "cpu_ring32.elf", NULL);
-	CHECK(exited(run(vm), 0), "ring32 exits with code 0");
-	CHECK_STR(console(vm),
-		  "ring32: start\n"
-		  "ring 3 prints through the I/O bitmap\n"
-		  "int 0x80 from ring 3 on the ESP0 stack\n"
-		  "sysenter to ring 0\n"
-		  "sysexit back to ring 3\n"
-		  "#GP error=0x00000000\n#GP error=0x00000000\n#GP error=0x00000000\n"
-		  "#GP error=0x00000000\n#GP error=0x00000000\n#GP error=0x00000000\n"
-		  "#GP error=0x00000000\n"
-		  "#GP error=0x00000010\n"
-		  "#GP error=0x0000040a\n"
-		  "ring32: done\n", "ring32: ESP0 stack, sysenter/sysexit, I/O bitmap, #GP error codes");
-	done(vm);
-}
-
-/* Far transfers through descriptors: the output QEMU prints for the same guest (diff_x86.sh). */
-static void gates(void)
-{
-	struct vm *vm = new_vm("x86-gate");
-
-	load(vm, DIR "cpu_gate.elf", NULL);
-	CHECK(exited(run(vm), 0), "cpu_gate exits with code 0");
-	CHECK_STR(console(vm),
-		  "gate: start\n"
-		  "ldtr=0x00000058\n"
-		  "far call to a conforming segment: cs=0x00000038\n"
-		  "far jmp through a call gate: cs=0x00000008\n"
-		  "ring 3: cs=0x0000001b\n"
-		  "far call to a conforming segment: cs=0x0000003b\n"
-		  "call gate to ring 0: ss=0x00000010\n"
-		  "caller cs=0x0000001b\n"
-		  "param 0=0x22222222\n"
-		  "param 1=0x11111111\n"
-		  "caller ss=0x00000023\n"
-		  "after lret $8 to ring 3: es=0x00000000\n"
-		  "fs=0x00000000\n"
-		  "gs=0x00000023\n"
-		  "LDT data segment fs:0=0x4c445421\n"
-		  "call gate in the LDT: cs=0x00000008\n"
-		  "fs=0x0000000f\n"
-		  "16-bit call gate: param=0x0000beef\n"
-		  "16-bit frame: caller sp=0x000007fe\n"
-		  "caller cs=0x0000007b\n"
-		  "caller ss=0x0000008b\n"
-		  "#GP error=0x00000008\n"
-		  "#GP error=0x00000050\n"
-		  "#NP error=0x00000048\n"
-		  "#NP error=0x00000060\n"
-		  "#GP error=0x00000010\n"
-		  "#GP error=0x00000008\n"
-		  "#GP error=0x00000020\n"
-		  "#GP error=0x000001f8\n"
-		  "#GP error=0x0000000c\n"
-		  "#GP error=0x00000000\n"
-		  "#GP error=0x00000008\n"
-		  "#TS error=0x00000020\n"
-		  "#TS error=0x00000018\n"
-		  "#GP error=0x00000018\n"
-		  "ss=0x00000023\n"
-		  "gate: done\n",
-		  "cpu_gate: conforming segments, call gates with parameters, LDT, 16-bit gate, #GP/#NP/#TS");
 	CHECK(x86_of(vm->vcpu[0])->s.seg[SEG_LDT].sel == 0x58, "cpu_gate: the LDT stays loaded");
-	done(vm);
 }
 
 /*
- * Hardware task switches (cpu_task.S): the output QEMU prints for the same
- * guest (diff_x86.sh), and what it does not print: a fault after a switch
- * was committed belongs to the new task, whose saved EIP is its first
+ * What QEMU does not print for cpu_task.S: a fault after a switch was
+ * committed belongs to the new task, whose saved EIP is its first
  * instruction (the guest leaves that EIP minus the task's entry at 0x500).
  */
-static void tasks(void)
+static void task_eip_unset(struct vm *vm)
 {
-	struct vm *vm = new_vm("x86-task");
 	uint32_t rel = ~0u;
 
-	load(vm, DIR "cpu_task.elf", NULL);
 	vm_mem_write(vm, 0x500, &rel, 4);	/* not what the guest leaves there */
-	CHECK(exited(run(vm), 0), "cpu_task exits with code 0");
-	CHECK_STR(console(vm),
-		  "task: start\n"
-		  "tr=0x00000028\n"
-		  "main: [0x800000]=0x4e49414d\n"
-		  "task A: eax=0xa0a0a0a0\n"
-		  "  ebx=0xb0b0b0b0\n"
-		  "  ebp=0xbbbbbbbb\n"
-		  "tr=0x00000030\n"
-		  "  eflags.nt=0x00000001\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "  link=0x00000028\n"
-		  "  main's saved esi=0x11111111\n"
-		  "  main descriptor type=0x0000000b\n"
-		  "main after iret: esi=0x11111111\n"
-		  "main after iret: edi=0x22222222\n"
-		  "tr=0x00000028\n"
-		  "  eflags.nt=0x00000000\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "task A descriptor type=0x00000009\n"
-		  "task A saved eip - a_after_iret=0x00000000\n"
-		  "task A: eax=0xa1a1a1a1\n"
-		  "  ebx=0xb0b0b0b0\n"
-		  "  ebp=0xbbbbbbbb\n"
-		  "tr=0x00000030\n"
-		  "  eflags.nt=0x00000001\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "  link=0x00000028\n"
-		  "  main's saved esi=0x11111111\n"
-		  "  main descriptor type=0x0000000b\n"
-		  "tr=0x00000028\n"
-		  "  eflags.nt=0x00000000\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "task A: eax=0xa1a1a1a1\n"
-		  "  ebx=0xb0b0b0b0\n"
-		  "  ebp=0xbbbbbbbb\n"
-		  "tr=0x00000030\n"
-		  "  eflags.nt=0x00000001\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "  link=0x00000028\n"
-		  "  main's saved esi=0x11111111\n"
-		  "  main descriptor type=0x0000000b\n"
-		  "tr=0x00000028\n"
-		  "  eflags.nt=0x00000000\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "task A descriptor type=0x00000009\n"
-		  "tr=0x00000038\n"
-		  "  eflags.nt=0x00000000\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "  cs=0x0000001b\n"
-		  "  ss=0x00000023\n"
-		  "  fs=0x0000000f\n"
-		  "  ldtr=0x00000068\n"
-		  "  fs:0=0x4c445442\n"
-		  "  [0x800000]=0x4b534154\n"
-		  "  main descriptor type=0x00000009\n"
-		  "tr=0x00000028\n"
-		  "  eflags.nt=0x00000000\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "main: [0x800000]=0x4e49414d\n"
-		  "task B descriptor type=0x00000009\n"
-		  "  ldtr=0x00000000\n"
-		  "#GP error=0x00000028\n"
-		  "#GP error=0x00000028\n"
-		  "#GP error=0x00000028\n"
-		  "#NP error=0x00000070\n"
-		  "#GP error=0x00000030\n"
-		  "#TS task: error=0x00000048\n"
-		  "tr=0x00000058\n"
-		  "  eflags.nt=0x00000001\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "  link=0x00000028\n"
-		  "tr=0x00000028\n"
-		  "  eflags.nt=0x00000000\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "#TS task: error=0x00000018\n"
-		  "tr=0x00000058\n"
-		  "  eflags.nt=0x00000001\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "  link=0x00000060\n"
-		  "bad task descriptor type=0x0000000b\n"
-		  "tr=0x00000028\n"
-		  "  eflags.nt=0x00000000\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "bad task descriptor type=0x00000009\n"
-		  "#DF task: error=0x00000000\n"
-		  "tr=0x00000050\n"
-		  "  eflags.nt=0x00000001\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "  link=0x00000028\n"
-		  "  saved eip - df_insn=0x00000000\n"
-		  "  main descriptor type=0x0000000b\n"
-		  "tr=0x00000028\n"
-		  "  eflags.nt=0x00000000\n"
-		  "  cr0.ts=0x00000001\n"
-		  "  own descriptor type=0x0000000b\n"
-		  "#DF task descriptor type=0x00000009\n"
-		  "task: done\n",
-		  "cpu_task: call/iret, task gates in the GDT and IDT, jmp to ring 3 with LDT and CR3, busy #GP, #NP, #TS, #DF");
+}
+
+static void task_eip_first(struct vm *vm)
+{
+	uint32_t rel = ~0u;
+
 	CHECK(vm_mem_read(vm, 0x500, &rel, 4) == 4 && rel == 0,
 	      "cpu_task: #TS after the switch returns to the new task's first instruction");
-	done(vm);
-}
-
-/* 64-bit call gates in long mode (cpu_gate64.S): the output QEMU prints (diff_x86.sh). */
-static void gates64(void)
-{
-	struct vm *vm = new_vm("x86-gate64");
-
-	load(vm, DIR "cpu_gate64.elf", NULL);
-	CHECK(exited(run(vm), 0), "cpu_gate64 exits with code 0");
-	CHECK_STR(console(vm),
-		  "gate64: start\n"
-		  "far jmp through a 64-bit call gate in ring 0: cs=0x00000008\n"
-		  "ring 3: cs=0x0000002b\n"
-		  "64-bit call gate to ring 0: cs=0x00000008\n"
-		  "ss=0x00000000\n"
-		  "caller cs=0x0000002b\n"
-		  "caller ss=0x00000023\n"
-		  "after lretq: cs=0x0000002b\n"
-		  "ss=0x00000023\n"
-		  "#GP error=0x00000050\n"
-		  "#GP error=0x00000018\n"
-		  "#GP error=0x00000030\n"
-		  "#GP error=0x00000070\n"
-		  "gate64: done\n",
-		  "cpu_gate64: ring 3 to ring 0 and back with lretq, jmp through a gate, #GP(sel)");
-	done(vm);
-}
-
-/* Real mode, 16-bit and 32-bit protected mode, long and compatibility mode (cpu_modes.S): QEMU's output. */
-static void modes(void)
-{
-	struct vm *vm = new_vm("x86-modes");
-
-	load(vm, DIR "cpu_modes.elf", NULL);
-	CHECK(exited(run(vm), 0), "cpu_modes exits with code 0");
-	CHECK_STR(console(vm),
-		  "real mode: int 0x30 through the IVT doubled ax: bx=0x00002468\n"
-		  "real mode: the caller's cs on the handler's stack=0x00000700\n"
-		  "real mode: 1234:0010=0xcafe5678\n"
-		  "real mode: 1235:0000=0xcafe5678\n"
-		  "real mode: 1000:2350=0xcafe5678\n"
-		  "real mode: es:[0xffff+1] wraps to es:0=0x0000005a\n"
-		  "16-bit protected mode: cs=0x00000018\n"
-		  "16-bit protected mode: roll $8 of 0x89abcdef=0xabcdef89\n"
-		  "16-bit protected mode: pushl moves sp by 0x00000004\n"
-		  "16-bit protected mode: popl=0x11223344\n"
-		  "16-bit protected mode: addr32 load from 1 MiB up=0x600dc0de\n"
-		  "32-bit protected mode: cr0=0x00000011\n"
-		  "64-bit mode: bswap of 0x0123456789abcdef, low half=0x67452301\n"
-		  "64-bit mode: high half=0xefcdab89\n"
-		  "64-bit mode: r15=0x00000500\n"
-		  "64-bit mode: efer=0x00000500\n"
-		  "64-bit mode: cs=0x00000028\n"
-		  "compatibility mode: cs=0x00000008\n"
-		  "compatibility mode: 7 after 0x40=0x00000008\n"
-		  "compatibility mode: efer=0x00000500\n"
-		  "32-bit protected mode again: efer=0x00000100\n"
-		  "modes: done\n",
-		  "cpu_modes: real mode, 16-bit PM with prefixes, 32-bit PM, 64-bit and compatibility mode, and back");
-	done(vm);
 }
 
 /*
- * Segment limits and rights as the SDM states them (QEMU's TCG does not
- * check data segment limits, so there is no reference run to compare with).
+ * Where diff_x86.sh runs the same guest under QEMU, the console is what
+ * QEMU prints; cpu_seg has no reference run (QEMU's TCG does not check
+ * data segment limits), its console is what the SDM states.
  */
-static void seg_limits(void)
-{
-	struct vm *vm = new_vm("x86-seg");
+/* cpu_task.S's show_state: the task register, EFLAGS.NT, CR0.TS and the busy type of its TSS */
+#define TASK_STATE(tr, nt) "tr=" tr "\n  eflags.nt=0x0000000" nt "\n  cr0.ts=0x00000001\n" \
+	"  own descriptor type=0x0000000b\n"
+/* task A entered: its registers from its TSS, its state, the link back and the caller's saved state */
+#define TASK_A(eax) "task A: eax=" eax "\n  ebx=0xb0b0b0b0\n  ebp=0xbbbbbbbb\n" TASK_STATE("0x00000030", "1") \
+	"  link=0x00000028\n  main's saved esi=0x11111111\n  main descriptor type=0x0000000b\n"
 
-	load(vm, DIR "cpu_seg.elf", NULL);
-	CHECK(exited(run(vm), 0), "cpu_seg exits with code 0");
-	CHECK_STR(console(vm),
-		  "seg: start\n"
-		  "limit 0xff: dword at 0xfc: ok\n"
-		  "limit 0xff: dword at 0xfd: #GP error=0x00000000\n"
-		  "limit 0xff: byte at 0xff: ok\n"
-		  "limit 0xff: byte at 0x100: #GP error=0x00000000\n"
-		  "limit 0xff: write at 0xfe: ok\n"
-		  "limit 0xff: word write at 0xff: #GP error=0x00000000\n"
-		  "read-only: read: ok\n"
-		  "read-only: write: #GP error=0x00000000\n"
-		  "read-only: add to memory: #GP error=0x00000000\n"
-		  "code: read through cs: ok\n"
-		  "code: write through cs: #GP error=0x00000000\n"
-		  "execute-only code as ds: #GP error=0x00000038\n"
-		  "execute-only: read through cs: #GP error=0x00000000\n"
-		  "execute-only: write through cs: #GP error=0x00000000\n"
-		  "expand-down B=1: dword at 0x1000: ok\n"
-		  "expand-down B=1: dword at 0xffc: #GP error=0x00000000\n"
-		  "expand-down B=1: dword at 0xffe: #GP error=0x00000000\n"
-		  "expand-down B=1: dword at 0xfffffffc: ok\n"
-		  "  value=0x600df00d\n"
-		  "expand-down B=0: dword at 0x8000: ok\n"
-		  "  value=0x5a5a1234\n"
-		  "expand-down B=0: byte at 0x7fff: #GP error=0x00000000\n"
-		  "expand-down B=0: word at 0xfffe: ok\n"
-		  "expand-down B=0: dword at 0xfffe: #GP error=0x00000000\n"
-		  "expand-down B=0: byte at 0x10000: #GP error=0x00000000\n"
-		  "null ds: read: #GP error=0x00000000\n"
-		  "null ds: write: #GP error=0x00000000\n"
-		  "rep movsb across the limit: #GP error=0x00000000\n"
-		  "  value=0x00000004\n"
-		  "stack limit 0xfff: push: ok\n"
-		  "stack limit 0xfff: ebp at 0x7fc: ok\n"
-		  "stack limit 0xfff: ebp at 0xffc: ok\n"
-		  "stack limit 0xfff: ebp at 0x1000: #SS error=0x00000000\n"
-		  "stack limit 0xfff: ds override: ok\n"
-		  "expand-down stack: 4 pushes: ok\n"
-		  "expand-down stack: ebp-4: ok\n"
-		  "expand-down stack: ebp-52: #SS error=0x00000000\n"
-		  "seg: done\n",
-		  "cpu_seg: limits, expand-down, read-only and execute-only segments, null DS, #SS(0)");
+static const struct guest_case guest_cases[] = {
+	{ "x86-ring64", "cpu_ring64.elf", NULL, 0,
+		"ring64: start\n"
+		"ring 3 via syscall\n"
+		"sysret back\n"
+		"int 0x80 from ring 3 on the RSP0 stack\n"
+		"#GP error=0x00000000\n"
+		"#GP error=0x00000010\n"
+		"int3 on the IST1 stack\n"
+		"ring64: done\n",
+	  "ring64: syscall/sysret, RSP0 and IST stacks, #GP error codes", NULL, in_long_mode },
+	{ "x86-ring32", "cpu_ring32.elf", NULL, 0,
+		"ring32: start\n"
+		"ring 3 prints through the I/O bitmap\n"
+		"int 0x80 from ring 3 on the ESP0 stack\n"
+		"sysenter to ring 0\n"
+		"sysexit back to ring 3\n"
+		"#GP error=0x00000000\n#GP error=0x00000000\n#GP error=0x00000000\n"
+		"#GP error=0x00000000\n#GP error=0x00000000\n#GP error=0x00000000\n"
+		"#GP error=0x00000000\n"
+		"#GP error=0x00000010\n"
+		"#GP error=0x0000040a\n"
+		"ring32: done\n",
+	  "ring32: ESP0 stack, sysenter/sysexit, I/O bitmap, #GP error codes", NULL, NULL },
+	{ "x86-gate", "cpu_gate.elf", NULL, 0,
+		"gate: start\n"
+		"ldtr=0x00000058\n"
+		"far call to a conforming segment: cs=0x00000038\n"
+		"far jmp through a call gate: cs=0x00000008\n"
+		"ring 3: cs=0x0000001b\n"
+		"far call to a conforming segment: cs=0x0000003b\n"
+		"call gate to ring 0: ss=0x00000010\n"
+		"caller cs=0x0000001b\n"
+		"param 0=0x22222222\n"
+		"param 1=0x11111111\n"
+		"caller ss=0x00000023\n"
+		"after lret $8 to ring 3: es=0x00000000\n"
+		"fs=0x00000000\n"
+		"gs=0x00000023\n"
+		"LDT data segment fs:0=0x4c445421\n"
+		"call gate in the LDT: cs=0x00000008\n"
+		"fs=0x0000000f\n"
+		"16-bit call gate: param=0x0000beef\n"
+		"16-bit frame: caller sp=0x000007fe\n"
+		"caller cs=0x0000007b\n"
+		"caller ss=0x0000008b\n"
+		"#GP error=0x00000008\n"
+		"#GP error=0x00000050\n"
+		"#NP error=0x00000048\n"
+		"#NP error=0x00000060\n"
+		"#GP error=0x00000010\n"
+		"#GP error=0x00000008\n"
+		"#GP error=0x00000020\n"
+		"#GP error=0x000001f8\n"
+		"#GP error=0x0000000c\n"
+		"#GP error=0x00000000\n"
+		"#GP error=0x00000008\n"
+		"#TS error=0x00000020\n"
+		"#TS error=0x00000018\n"
+		"#GP error=0x00000018\n"
+		"ss=0x00000023\n"
+		"gate: done\n",
+	  "cpu_gate: conforming segments, call gates with parameters, LDT, 16-bit gate, #GP/#NP/#TS", NULL, ldt_loaded },
+	{ "x86-task", "cpu_task.elf", NULL, 0,
+		"task: start\n"
+		"tr=0x00000028\n"
+		"main: [0x800000]=0x4e49414d\n"
+		TASK_A("0xa0a0a0a0")
+		"main after iret: esi=0x11111111\n"
+		"main after iret: edi=0x22222222\n"
+		TASK_STATE("0x00000028", "0")
+		"task A descriptor type=0x00000009\n"
+		"task A saved eip - a_after_iret=0x00000000\n"
+		TASK_A("0xa1a1a1a1")
+		TASK_STATE("0x00000028", "0")
+		TASK_A("0xa1a1a1a1")
+		TASK_STATE("0x00000028", "0")
+		"task A descriptor type=0x00000009\n"
+		TASK_STATE("0x00000038", "0")
+		"  cs=0x0000001b\n"
+		"  ss=0x00000023\n"
+		"  fs=0x0000000f\n"
+		"  ldtr=0x00000068\n"
+		"  fs:0=0x4c445442\n"
+		"  [0x800000]=0x4b534154\n"
+		"  main descriptor type=0x00000009\n"
+		TASK_STATE("0x00000028", "0")
+		"main: [0x800000]=0x4e49414d\n"
+		"task B descriptor type=0x00000009\n"
+		"  ldtr=0x00000000\n"
+		"#GP error=0x00000028\n"
+		"#GP error=0x00000028\n"
+		"#GP error=0x00000028\n"
+		"#NP error=0x00000070\n"
+		"#GP error=0x00000030\n"
+		"#TS task: error=0x00000048\n"
+		TASK_STATE("0x00000058", "1")
+		"  link=0x00000028\n"
+		TASK_STATE("0x00000028", "0")
+		"#TS task: error=0x00000018\n"
+		TASK_STATE("0x00000058", "1")
+		"  link=0x00000060\n"
+		"bad task descriptor type=0x0000000b\n"
+		TASK_STATE("0x00000028", "0")
+		"bad task descriptor type=0x00000009\n"
+		"#DF task: error=0x00000000\n"
+		TASK_STATE("0x00000050", "1")
+		"  link=0x00000028\n"
+		"  saved eip - df_insn=0x00000000\n"
+		"  main descriptor type=0x0000000b\n"
+		TASK_STATE("0x00000028", "0")
+		"#DF task descriptor type=0x00000009\n"
+		"task: done\n",
+	  "cpu_task: call/iret, task gates in the GDT and IDT, jmp to ring 3 with LDT and CR3, busy #GP, #NP, #TS, #DF",
+	  task_eip_unset, task_eip_first },
+	{ "x86-gate64", "cpu_gate64.elf", NULL, 0,
+		"gate64: start\n"
+		"far jmp through a 64-bit call gate in ring 0: cs=0x00000008\n"
+		"ring 3: cs=0x0000002b\n"
+		"64-bit call gate to ring 0: cs=0x00000008\n"
+		"ss=0x00000000\n"
+		"caller cs=0x0000002b\n"
+		"caller ss=0x00000023\n"
+		"after lretq: cs=0x0000002b\n"
+		"ss=0x00000023\n"
+		"#GP error=0x00000050\n"
+		"#GP error=0x00000018\n"
+		"#GP error=0x00000030\n"
+		"#GP error=0x00000070\n"
+		"gate64: done\n",
+	  "cpu_gate64: ring 3 to ring 0 and back with lretq, jmp through a gate, #GP(sel)", NULL, NULL },
+	{ "x86-modes", "cpu_modes.elf", NULL, 0,
+		"real mode: int 0x30 through the IVT doubled ax: bx=0x00002468\n"
+		"real mode: the caller's cs on the handler's stack=0x00000700\n"
+		"real mode: 1234:0010=0xcafe5678\n"
+		"real mode: 1235:0000=0xcafe5678\n"
+		"real mode: 1000:2350=0xcafe5678\n"
+		"real mode: es:[0xffff+1] wraps to es:0=0x0000005a\n"
+		"16-bit protected mode: cs=0x00000018\n"
+		"16-bit protected mode: roll $8 of 0x89abcdef=0xabcdef89\n"
+		"16-bit protected mode: pushl moves sp by 0x00000004\n"
+		"16-bit protected mode: popl=0x11223344\n"
+		"16-bit protected mode: addr32 load from 1 MiB up=0x600dc0de\n"
+		"32-bit protected mode: cr0=0x00000011\n"
+		"64-bit mode: bswap of 0x0123456789abcdef, low half=0x67452301\n"
+		"64-bit mode: high half=0xefcdab89\n"
+		"64-bit mode: r15=0x00000500\n"
+		"64-bit mode: efer=0x00000500\n"
+		"64-bit mode: cs=0x00000028\n"
+		"compatibility mode: cs=0x00000008\n"
+		"compatibility mode: 7 after 0x40=0x00000008\n"
+		"compatibility mode: efer=0x00000500\n"
+		"32-bit protected mode again: efer=0x00000100\n"
+		"modes: done\n",
+	  "cpu_modes: real mode, 16-bit PM with prefixes, 32-bit PM, 64-bit and compatibility mode, and back", NULL, NULL },
+	{ "x86-seg", "cpu_seg.elf", NULL, 0,
+		"seg: start\n"
+		"limit 0xff: dword at 0xfc: ok\n"
+		"limit 0xff: dword at 0xfd: #GP error=0x00000000\n"
+		"limit 0xff: byte at 0xff: ok\n"
+		"limit 0xff: byte at 0x100: #GP error=0x00000000\n"
+		"limit 0xff: write at 0xfe: ok\n"
+		"limit 0xff: word write at 0xff: #GP error=0x00000000\n"
+		"read-only: read: ok\n"
+		"read-only: write: #GP error=0x00000000\n"
+		"read-only: add to memory: #GP error=0x00000000\n"
+		"code: read through cs: ok\n"
+		"code: write through cs: #GP error=0x00000000\n"
+		"execute-only code as ds: #GP error=0x00000038\n"
+		"execute-only: read through cs: #GP error=0x00000000\n"
+		"execute-only: write through cs: #GP error=0x00000000\n"
+		"expand-down B=1: dword at 0x1000: ok\n"
+		"expand-down B=1: dword at 0xffc: #GP error=0x00000000\n"
+		"expand-down B=1: dword at 0xffe: #GP error=0x00000000\n"
+		"expand-down B=1: dword at 0xfffffffc: ok\n"
+		"  value=0x600df00d\n"
+		"expand-down B=0: dword at 0x8000: ok\n"
+		"  value=0x5a5a1234\n"
+		"expand-down B=0: byte at 0x7fff: #GP error=0x00000000\n"
+		"expand-down B=0: word at 0xfffe: ok\n"
+		"expand-down B=0: dword at 0xfffe: #GP error=0x00000000\n"
+		"expand-down B=0: byte at 0x10000: #GP error=0x00000000\n"
+		"null ds: read: #GP error=0x00000000\n"
+		"null ds: write: #GP error=0x00000000\n"
+		"rep movsb across the limit: #GP error=0x00000000\n"
+		"  value=0x00000004\n"
+		"stack limit 0xfff: push: ok\n"
+		"stack limit 0xfff: ebp at 0x7fc: ok\n"
+		"stack limit 0xfff: ebp at 0xffc: ok\n"
+		"stack limit 0xfff: ebp at 0x1000: #SS error=0x00000000\n"
+		"stack limit 0xfff: ds override: ok\n"
+		"expand-down stack: 4 pushes: ok\n"
+		"expand-down stack: ebp-4: ok\n"
+		"expand-down stack: ebp-52: #SS error=0x00000000\n"
+		"seg: done\n",
+	  "cpu_seg: limits, expand-down, read-only and execute-only segments, null DS, #SS(0)", NULL, NULL },
+};
+
+static void run_case(const struct guest_case *t)
+{
+	char path[256], args[256];
+	struct vm *vm = new_vm(t->name);
+
+	snprintf(path, sizeof(path), DIR "%s", t->image);
+	snprintf(args, sizeof(args), "cmdline=%s", t->cmdline ? t->cmdline : "");
+	load(vm, path, t->cmdline ? args : NULL);
+	if (t->before)
+		t->before(vm);
+	CHECK(exited(run(vm), t->exit), "%s exits with code %llu", t->image, (unsigned long long)t->exit);
+	CHECK_STR(console(vm), t->console, "%s", t->what);
+	if (t->after)
+		t->after(vm);
 	done(vm);
 }
 
@@ -535,15 +472,18 @@ int main(int argc, char **argv)
 {
 	unsigned rounds = argc > 1 ? atoi(argv[1]) : 20;
 
+	/* "console IMAGE": what that guest must print, for cpu.bats to compare the console file with */
+	if (argc == 3 && !strcmp(argv[1], "console")) {
+		for (size_t i = 0; i < sizeof(guest_cases) / sizeof(guest_cases[0]); i++)
+			if (!strcmp(guest_cases[i].image, argv[2]))
+				return fputs(guest_cases[i].console, stdout) == EOF;
+		return 1;
+	}
+
 	cpuid_model();
 	msrs();
-	ring64();
-	ring32();
-	gates();
-	tasks();
-	gates64();
-	modes();
-	seg_limits();
+	for (size_t i = 0; i < sizeof(guest_cases) / sizeof(guest_cases[0]); i++)
+		run_case(&guest_cases[i]);
 	debug_regs();
 	compute(DIR "cpu_compute64.elf", 1, 0);
 	compute(DIR "compute.elf", rounds, 0);

@@ -1,24 +1,9 @@
 /* Multiboot entry for the C guests: own GDT (multiboot leaves GDTR
  * undefined), a stack, main(magic, info), then its return value to the
  * debug-exit port. */
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1badb002
-	.long 0x00000003
-	.long -(0x1badb002 + 0x00000003)
+#include "boot.h"
 
-	.text
-	.globl _start
-_start:
-	lgdt gdt_desc
-	ljmp $0x08, $1f
-1:	movw $0x10, %cx
-	movw %cx, %ds
-	movw %cx, %es
-	movw %cx, %fs
-	movw %cx, %gs
-	movw %cx, %ss
-	movl $stack_top, %esp
+	MULTIBOOT_ENTRY stack_top
 	pushl %ebx
 	pushl %eax
 	call main

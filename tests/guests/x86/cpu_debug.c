@@ -12,12 +12,6 @@
  */
 #include "lib.h"
 
-struct gate {
-	uint16_t off_lo, sel;
-	uint8_t zero, type;
-	uint16_t off_hi;
-} __attribute__((packed));
-
 /* What the stub pushes (pushal) below the CPU's frame. */
 struct frame {
 	uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax;
@@ -59,13 +53,6 @@ void db_handler(struct frame *f)
 	__asm__ volatile("mov %0, %%dr6" : : "r"(0xffff0ff0u));
 	if ((dr6 & 0xf) && f->eip == (uint32_t)bp_target)
 		f->eflags |= 0x10000;	/* RF: run the instruction once without its breakpoint */
-}
-
-static void set_gate(int v, void (*fn)(void))
-{
-	uint32_t a = (uint32_t)fn;
-
-	idt[v] = (struct gate){ a & 0xffff, 0x08, 0, 0x8e, a >> 16 };
 }
 
 static void set_dr(int n, uint32_t a)
@@ -174,17 +161,12 @@ static void single_step(void)
 
 int main(void)
 {
-	struct {
-		uint16_t limit;
-		uint32_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint32_t)idt };
-
 	gd_counter += 1;
 	gd_target();
 	for (int v = 0; v < 32; v++)
-		set_gate(v, isr_other);
-	set_gate(1, isr_db);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+		gate_set(idt, v, isr_other, 0);
+	gate_set(idt, 1, isr_db, 0);
+	idt_load(idt, sizeof(idt) / sizeof(idt[0]));
 	ser_puts("debug: start\n");
 	exec_breakpoint();
 	watchpoints();

@@ -13,162 +13,60 @@
  * faulted, and continue after the faulting instruction.  Each step prints
  * one line; main returns 0.
  */
+#include "asm32.h"
+
 	.text
 	.globl main
 main:
-	push %ebp
-	push %ebx
-	push %esi
-	push %edi
-	mov %esp, kernel_esp
-	push $msg_start
-	call ser_puts
-	add $4, %esp
-	/* TSS at 0x28, LDT at 0x58 */
-	mov $gdt + 0x28, %edi
-	mov $tss, %eax
-	mov $tss_end - tss - 1, %ecx
-	mov $0x0089, %edx
-	call mkseg
-	mov $gdt + 0x58, %edi
-	mov $ldt, %eax
-	mov $ldt_end - ldt - 1, %ecx
-	mov $0x0082, %edx
-	call mkseg
-	/* LDT 0x0c: ring-3 data whose base is ldt_data, 4 KiB */
-	mov $ldt + 0x08, %edi
-	mov $ldt_data, %eax
-	mov $0xfff, %ecx
-	mov $0x40f2, %edx
-	call mkseg
-	/* call gates: mkgate(desc %edi, offset %edx, selector %eax, attributes %ecx) */
-	mov $gdt + 0x30, %edi		/* 32-bit, DPL 3, 2 parameters -> 0x08:gate32 */
-	mov $gate32, %edx
-	mov $0x08, %eax
-	mov $0xec02, %ecx
-	call mkgate
-	mov $gdt + 0x78, %edi		/* ring 3 code, base call16 */
-	mov $call16, %eax
-	mov $0xffff, %ecx
-	mov $0x40fa, %edx
-	call mkseg
-	mov $gdt + 0x80, %edi		/* ring 0 code, base gate16 */
-	mov $gate16, %eax
-	mov $0xffff, %ecx
-	mov $0x409a, %edx
-	call mkseg
-	mov $gdt + 0x88, %edi		/* ring 3 stack, base stack16, 4 KiB */
-	mov $stack16, %eax
-	mov $0xfff, %ecx
-	mov $0x40f2, %edx
-	call mkseg
-	mov $gdt + 0x40, %edi		/* 16-bit, DPL 3, 1 parameter -> 0x80:0 */
-	xor %edx, %edx
-	mov $0x80, %eax
-	mov $0xe401, %ecx
-	call mkgate
-	mov $gdt + 0x50, %edi		/* DPL 0 */
-	mov $gate32, %edx
-	mov $0x08, %eax
-	mov $0x8c00, %ecx
-	call mkgate
-	mov $gdt + 0x60, %edi		/* not present */
-	mov $gate32, %edx
-	mov $0x08, %eax
-	mov $0x6c00, %ecx
-	call mkgate
-	mov $gdt + 0x68, %edi		/* for far jmp: DPL 3 -> 0x08:jmp_target */
-	mov $jmp_target, %edx
-	mov $0x08, %eax
-	mov $0xec00, %ecx
-	call mkgate
-	mov $gdt + 0x70, %edi		/* to a data segment */
-	mov $gate32, %edx
-	mov $0x10, %eax
-	mov $0xec00, %ecx
-	call mkgate
-	mov $ldt + 0x10, %edi		/* LDT 0x14: DPL 3 -> 0x08:gate_ldt */
-	mov $gate_ldt, %edx
-	mov $0x08, %eax
-	mov $0xec00, %ecx
-	call mkgate
+	MAIN_ENTER msg_start
+	SEG(gdt + 0x28, tss, tss_end - tss - 1, 0x0089)	/* TSS */
+	SEG(gdt + 0x58, ldt, ldt_end - ldt - 1, 0x0082)	/* LDT */
+	SEG(ldt + 0x08, ldt_data, 0xfff, 0x40f2)	/* LDT 0x0c: ring-3 data, 4 KiB */
+	SEG(gdt + 0x78, call16, 0xffff, 0x40fa)		/* ring 3 code, base call16 */
+	SEG(gdt + 0x80, gate16, 0xffff, 0x409a)		/* ring 0 code, base gate16 */
+	SEG(gdt + 0x88, stack16, 0xfff, 0x40f2)		/* ring 3 stack, base stack16, 4 KiB */
+	GATE(gdt + 0x30, gate32, 0x08, 0xec02)		/* 32-bit, DPL 3, 2 parameters */
+	GATE(gdt + 0x40, 0, 0x80, 0xe401)		/* 16-bit, DPL 3, 1 parameter -> 0x80:0 */
+	GATE(gdt + 0x50, gate32, 0x08, 0x8c00)		/* DPL 0 */
+	GATE(gdt + 0x60, gate32, 0x08, 0x6c00)		/* not present */
+	GATE(gdt + 0x68, jmp_target, 0x08, 0xec00)	/* for far jmp: DPL 3 */
+	GATE(gdt + 0x70, gate32, 0x10, 0xec00)		/* to a data segment */
+	GATE(ldt + 0x10, gate_ldt, 0x08, 0xec00)	/* LDT 0x14: DPL 3 */
 	/* IDT: #TS #NP #SS #GP through the conforming segment 0x38; int 0x80 to ring 0 */
-	mov $idt + 10 * 8, %edi
-	mov $isr_ts, %edx
-	mov $0x38, %eax
-	mov $0x8e00, %ecx
-	call mkgate
-	mov $idt + 11 * 8, %edi
-	mov $isr_np, %edx
-	call mkgate
-	mov $idt + 12 * 8, %edi
-	mov $isr_ss, %edx
-	call mkgate
-	mov $idt + 13 * 8, %edi
-	mov $isr_gp, %edx
-	call mkgate
-	mov $idt + 0x80 * 8, %edi
-	mov $isr_80, %edx
-	mov $0x08, %eax
-	mov $0xee00, %ecx
-	call mkgate
-	lgdt gdt_desc
-	lidt idt_desc
-	ljmp $0x08, $1f
-1:	mov $0x10, %ax
-	mov %ax, %ss
-	movl $stack0_top, tss + 4	/* ESP0 */
-	movl $0x10, tss + 8		/* SS0 */
-	mov $0x28, %ax
-	ltr %ax
+	GATE(idt + 10 * 8, isr_ts, 0x38, 0x8e00)
+	GATE(idt + 11 * 8, isr_np, 0x38, 0x8e00)
+	GATE(idt + 12 * 8, isr_ss, 0x38, 0x8e00)
+	GATE(idt + 13 * 8, isr_gp, 0x38, 0x8e00)
+	GATE(idt + 0x80 * 8, isr_80, 0x08, 0xee00)
+	TABLES_LOAD stack0_top
 	mov $0x58, %ax
 	lldt %ax
 	sldt %eax
-	push %eax
-	push $msg_ldt_sel
-	call show
-	add $8, %esp
+	SHOW(msg_ldt_sel, %eax)
 
 	lcall $0x38, $conforming	/* ring 0 to a conforming DPL-0 segment */
 	ljmp $0x68, $0			/* a call gate for a jmp: the gate's offset counts */
 jmp_back:
-	/* iret to ring 3 with IOPL 3: the handlers print from ring 3 */
-	push $0x23
-	push $stack3_top
-	push $0x3202
-	push $0x1b
-	push $user
-	iret
+	/* IOPL 3: the handlers print from ring 3 */
+	IRET_TO_RING3 user, stack3_top, 0x3202
 
 jmp_target:
 	mov %cs, %eax
-	push %eax
-	push $msg_jmp_gate
-	call show
-	add $8, %esp
+	SHOW(msg_jmp_gate, %eax)
 	jmp jmp_back
 
 /* Runs at the caller's CPL: CS.RPL shows it. */
 conforming:
 	mov %cs, %eax
-	push %eax
-	push $msg_conforming
-	call show
-	add $8, %esp
+	SHOW(msg_conforming, %eax)
 	lret
-
-/* expect the next fault to come back to label 1f */
-#define FAULT(...) movl $1f, resume; __VA_ARGS__; 1:
 
 user:
 	mov $0x23, %ax
 	mov %ax, %ds
 	mov %ax, %es
 	mov %cs, %eax
-	push %eax
-	push $msg_ring3
-	call show
-	add $8, %esp
+	SHOW(msg_ring3, %eax)
 	lcall $0x3b, $conforming	/* CPL 3 stays: CS = 0x3b */
 
 	/* a call gate to ring 0 with two parameters */
@@ -179,36 +77,21 @@ user:
 	cmp saved_esp, %esp		/* lret $8 dropped the parameters */
 	jne fail
 	mov %es, %eax
-	push %eax
-	push $msg_es
-	call show
-	add $8, %esp
+	SHOW(msg_es, %eax)
 	mov %fs, %eax
-	push %eax
-	push $msg_fs
-	call show
-	add $8, %esp
+	SHOW(msg_fs, %eax)
 	mov %gs, %eax
-	push %eax
-	push $msg_gs
-	call show
-	add $8, %esp
+	SHOW(msg_gs, %eax)
 	mov $0x23, %ax
 	mov %ax, %es
 
 	/* the LDT: a data segment with its own base, and a call gate */
 	mov $0x0f, %ax
 	mov %ax, %fs
-	push %fs:0
-	push $msg_ldt_data
-	call show
-	add $8, %esp
+	SHOW(msg_ldt_data, %fs:0)
 	lcall $0x17, $0
 	mov %fs, %eax			/* a DPL-3 segment survives the return */
-	push %eax
-	push $msg_fs
-	call show
-	add $8, %esp
+	SHOW(msg_fs, %eax)
 
 	/* the 16-bit gate from a based code segment on a based stack */
 	ljmp $0x7b, $0
@@ -236,10 +119,7 @@ call16_back:
 	mov $0x1b, %ax
 	FAULT(mov %ax, %ss)		/* code as stack: #GP(0x18) */
 	mov %ss, %eax
-	push %eax
-	push $msg_ss
-	call show
-	add $8, %esp
+	SHOW(msg_ss, %eax)
 	int $0x80
 
 /* ring 0 from ring 3: the frame on the ESP0 stack, then back with lret $8 */
@@ -247,26 +127,11 @@ gate32:
 	cmp $stack0_top - 24, %esp
 	jne fail
 	mov %ss, %eax
-	push %eax
-	push $msg_gate_ss
-	call show
-	add $8, %esp
-	push 4(%esp)
-	push $msg_gate_cs
-	call show
-	add $8, %esp
-	push 8(%esp)
-	push $msg_param0
-	call show
-	add $8, %esp
-	push 12(%esp)
-	push $msg_param1
-	call show
-	add $8, %esp
-	push 20(%esp)
-	push $msg_old_ss
-	call show
-	add $8, %esp
+	SHOW(msg_gate_ss, %eax)
+	SHOW(msg_gate_cs, 4(%esp))
+	SHOW(msg_param0, 8(%esp))
+	SHOW(msg_param1, 12(%esp))
+	SHOW(msg_old_ss, 20(%esp))
 	mov saved_esp, %eax
 	sub $8, %eax
 	cmp 16(%esp), %eax
@@ -280,96 +145,14 @@ gate32:
 
 gate_ldt:
 	mov %cs, %eax
-	push %eax
-	push $msg_gate_ldt
-	call show
-	add $8, %esp
+	SHOW(msg_gate_ldt, %eax)
 	lret
 
 isr_80:
-	mov kernel_esp, %esp
 	mov $0x10, %ax
 	mov %ax, %ds
 	mov %ax, %es
-	push $msg_done
-	call ser_puts
-	add $4, %esp
-	pop %edi
-	pop %esi
-	pop %ebx
-	pop %ebp
-	xor %eax, %eax
-	ret
-
-isr_ts:
-	push $msg_ts
-	jmp fault
-isr_np:
-	push $msg_np
-	jmp fault
-isr_ss:
-	push $msg_ss_fault
-	jmp fault
-isr_gp:
-	push $msg_gp
-/* name, error, eip, cs, eflags: print, then resume after the faulting instruction */
-fault:
-	pushal
-	push %ds
-	push %es
-	mov %esp, %ebp
-	mov $0x23, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	push 44(%ebp)
-	push 40(%ebp)
-	call show
-	add $8, %esp
-	mov resume, %eax
-	mov %eax, 48(%ebp)
-	pop %es
-	pop %ds
-	popal
-	add $8, %esp
-	iret
-
-/* show(msg, value): "msg0x%08x\n" */
-show:
-	push 4(%esp)
-	call ser_puts
-	add $4, %esp
-	push 8(%esp)
-	call put_hex
-	add $4, %esp
-	push $'\n'
-	call ser_putc
-	add $4, %esp
-	ret
-
-/* mkseg(desc %edi, base %eax, limit %ecx, access %dl, flags %dh) */
-mkseg:
-	mov %cx, (%edi)
-	mov %ax, 2(%edi)
-	shr $16, %eax
-	mov %al, 4(%edi)
-	mov %dl, 5(%edi)
-	shr $16, %ecx
-	and $0xf, %cl
-	or %dh, %cl
-	mov %cl, 6(%edi)
-	mov %ah, 7(%edi)
-	ret
-
-/* mkgate(desc %edi, offset %edx, selector %ax, attributes and parameter count %cx) */
-mkgate:
-	push %edx
-	mov %dx, (%edi)
-	mov %ax, 2(%edi)
-	mov %cx, 4(%edi)
-	shr $16, %edx
-	mov %dx, 6(%edi)
-	pop %edx
-	ret
+	MAIN_RETURN msg_done
 
 fail:
 	mov $0x23, %ax
@@ -410,25 +193,13 @@ gate16_flat:
 	cmp $stack0_top - 10, %esp
 	jne fail
 	movzwl 4(%esp), %eax
-	push %eax
-	push $msg_gate16
-	call show
-	add $8, %esp
+	SHOW(msg_gate16, %eax)
 	movzwl 6(%esp), %eax
-	push %eax
-	push $msg_gate16_sp
-	call show
-	add $8, %esp
+	SHOW(msg_gate16_sp, %eax)
 	movzwl 2(%esp), %eax
-	push %eax
-	push $msg_gate_cs
-	call show
-	add $8, %esp
+	SHOW(msg_gate_cs, %eax)
 	movzwl 8(%esp), %eax
-	push %eax
-	push $msg_old_ss
-	call show
-	add $8, %esp
+	SHOW(msg_old_ss, %eax)
 	lretw $2
 
 	.data
@@ -450,19 +221,11 @@ msg_gate_ldt:	.asciz "call gate in the LDT: cs="
 msg_gate16:	.asciz "16-bit call gate: param="
 msg_gate16_sp:	.asciz "16-bit frame: caller sp="
 msg_ss:		.asciz "ss="
-msg_ts:		.asciz "#TS error="
-msg_np:		.asciz "#NP error="
-msg_ss_fault:	.asciz "#SS error="
-msg_gp:		.asciz "#GP error="
 msg_done:	.asciz "gate: done\n"
 msg_fail:	.asciz "gate: FAILED\n"
 	.align 8
 gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff	/* 0x08: ring 0 code */
-	.quad 0x00cf92000000ffff	/* 0x10: ring 0 data */
-	.quad 0x00cffa000000ffff	/* 0x18: ring 3 code */
-	.quad 0x00cff2000000ffff	/* 0x20: ring 3 data */
+	GDT_RINGS
 	.quad 0				/* 0x28: TSS */
 	.quad 0				/* 0x30: 32-bit call gate, DPL 3, 2 parameters */
 	.quad 0x00cf9e000000ffff	/* 0x38: conforming code, DPL 0 */
@@ -476,13 +239,7 @@ gdt:
 	.quad 0				/* 0x78: ring 3 code, base call16 */
 	.quad 0				/* 0x80: ring 0 code, base gate16 */
 	.quad 0				/* 0x88: ring 3 data, base stack16 */
-gdt_end:
-gdt_desc:
-	.word gdt_end - gdt - 1
-	.long gdt
-idt_desc:
-	.word 256 * 8 - 1
-	.long idt
+	GDT_END
 	.align 8
 ldt:
 	.quad 0
@@ -494,13 +251,9 @@ ldt_data:
 
 	.bss
 	.align 4096
-kernel_esp:	.long 0
 saved_esp:	.long 0
-resume:		.long 0
 tss:		.space 0x68
 tss_end:
-	.align 8
-idt:		.space 256 * 8
 	.align 16
 		.space 4096
 stack0_top:

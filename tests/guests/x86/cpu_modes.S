@@ -16,27 +16,13 @@
  *   there leaves long mode, back in 32-bit protected mode, which prints
  *   what every mode left in the result table.
  */
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1badb002
-	.long 0x00000003
-	.long -(0x1badb002 + 0x00000003)
+#include "boot.h"
 
 #define LOW 0x7000
 #define R(n) (res - blob + 4 * (n))	/* a result: offset from a base of LOW */
 #define LIN(n) (LOW + R(n))		/* and its linear address */
 
-	.text
-	.code32
-	.globl _start
-_start:
-	lgdt gdt_desc
-	ljmp $0x08, $1f
-1:	mov $0x10, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
-	mov $stack_top, %esp
+	MULTIBOOT_ENTRY stack_top
 	mov $blob, %esi
 	mov $LOW, %edi
 	mov $blob_end - blob, %ecx
@@ -52,29 +38,7 @@ pm32:
 	mov $stack_top, %esp
 	mov %cr0, %eax
 	mov %eax, LIN(8)
-	/* identity map of the first GiB in 2 MiB pages */
-	movl $pdpt + 3, pml4
-	movl $pd + 3, pdpt
-	xor %ecx, %ecx
-1:	mov %ecx, %eax
-	shl $21, %eax
-	or $0x83, %eax
-	mov %eax, pd(, %ecx, 8)
-	inc %ecx
-	cmp $512, %ecx
-	jne 1b
-	mov %cr4, %eax
-	or $0x20, %eax			/* PAE */
-	mov %eax, %cr4
-	mov $pml4, %eax
-	mov %eax, %cr3
-	mov $0xc0000080, %ecx
-	rdmsr
-	or $0x100, %eax			/* LME */
-	wrmsr
-	mov %cr0, %eax
-	or $0x80000000, %eax
-	mov %eax, %cr0
+	LONG_MODE_ON 3
 	ljmp $0x28, $long64
 
 	.code64
@@ -285,10 +249,7 @@ gdt_desc:
 	.long gdt
 
 	.bss
-	.align 4096
-pml4:	.space 4096
-pdpt:	.space 4096
-pd:	.space 4096
+	LONG_MODE_TABLES
 	.space 4096
 stack_top:
 

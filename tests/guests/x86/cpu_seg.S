@@ -9,6 +9,8 @@
  * accesses below it are #SS(0).  Each try prints its name, then the fault
  * it took (vector and error code) or what it read.  main returns 0.
  */
+#include "asm32.h"
+
 	.text
 	.globl main
 
@@ -25,36 +27,13 @@
 #define TRY(text, ...) SAY text; mov $1f, %ebx; __VA_ARGS__; 1: call report
 
 main:
-	push %ebp
-	push %ebx
-	push %esi
-	push %edi
-	/* descriptors with bases in the image: mkseg(desc %edi, base %eax, limit %ecx, access %dl, flags %dh) */
-	mov $gdt + 0x18, %edi		/* data, base buf, limit 0xff */
-	mov $buf, %eax
-	mov $0xff, %ecx
-	mov $0x4092, %edx
-	call mkseg
-	mov $gdt + 0x20, %edi		/* read-only data, base buf */
-	mov $buf, %eax
-	mov $0xfff, %ecx
-	mov $0x4090, %edx
-	call mkseg
-	mov $gdt + 0x28, %edi		/* expand-down, B=1, base buf + 4, limit 0xfff */
-	mov $buf + 4, %eax
-	mov $0xfff, %ecx
-	mov $0x4096, %edx
-	call mkseg
-	mov $gdt + 0x30, %edi		/* expand-down, B=0, limit 0x7fff: 0x8000-0xffff */
-	mov $area64k, %eax
-	mov $0x7fff, %ecx
-	mov $0x0096, %edx
-	call mkseg
-	mov $gdt + 0x48, %edi		/* stack, base area64k, limit 0xfff */
-	mov $area64k, %eax
-	mov $0xfff, %ecx
-	mov $0x4092, %edx
-	call mkseg
+	MAIN_ENTER msg_start
+	/* descriptors with bases in the image */
+	SEG(gdt + 0x18, buf, 0xff, 0x4092)		/* data, base buf, limit 0xff */
+	SEG(gdt + 0x20, buf, 0xfff, 0x4090)		/* read-only data, base buf */
+	SEG(gdt + 0x28, buf + 4, 0xfff, 0x4096)		/* expand-down, B=1, base buf + 4, limit 0xfff */
+	SEG(gdt + 0x30, area64k, 0x7fff, 0x0096)	/* expand-down, B=0, limit 0x7fff: 0x8000-0xffff */
+	SEG(gdt + 0x48, area64k, 0xfff, 0x4092)		/* stack, base area64k, limit 0xfff */
 	mov $gdt + 0x50, %edi		/* expand-down stack, B=1, G=1, base 0, limit area64k + 0xfff */
 	xor %eax, %eax
 	mov $area64k, %ecx
@@ -63,17 +42,12 @@ main:
 	call mkseg
 	/* #SS and #GP record the fault and resume at %ebx */
 	movl $0xff, last_vec
-	mov $idt + 12 * 8, %edi
-	mov $isr_ss, %edx
-	call mkgate
-	mov $idt + 13 * 8, %edi
-	mov $isr_gp, %edx
-	call mkgate
+	INTR(12, record_ss)
+	INTR(13, record_gp)
 	lgdt gdt_desc
 	lidt idt_desc
 	ljmp $0x08, $1f
 1:
-	SAY "seg: start\n"
 	mov $0x18, %ax
 	mov %ax, %ds
 	TRY("limit 0xff: dword at 0xfc", mov 0xfc, %eax)
@@ -130,7 +104,6 @@ xo_back:
 	mov $0x10, %ax
 	mov %ax, %es
 	/* an expand-up stack with limit 0xfff */
-	mov %esp, saved_esp
 	mov $0x48, %ax
 	mov %ax, %ss
 	mov $0x800, %esp
@@ -151,14 +124,7 @@ xo_back:
 	TRY("expand-down stack: ebp-52", mov -52(%ebp), %eax)
 	mov $0x10, %ax
 	mov %ax, %ss
-	mov saved_esp, %esp
-	SAY "seg: done\n"
-	pop %edi
-	pop %esi
-	pop %ebx
-	pop %ebp
-	xor %eax, %eax
-	ret
+	MAIN_RETURN msg_done
 
 /* in the execute-only segment: it runs, but cannot be read */
 xo:
@@ -166,10 +132,10 @@ xo:
 	TRY("execute-only: write through cs", mov %eax, %cs:buf)
 	ljmp $0x08, $xo_back
 
-isr_ss:
+record_ss:
 	push $12
 	jmp record
-isr_gp:
+record_gp:
 	push $13
 /* vector, error, eip, cs, eflags: note the fault, go on at %ebx */
 record:
@@ -274,43 +240,9 @@ value:
 	UNFLAT
 	ret
 
-/* show(msg, value): "msg0x%08x\n" */
-show:
-	push 4(%esp)
-	call ser_puts
-	add $4, %esp
-	push 8(%esp)
-	call put_hex
-	add $4, %esp
-	push $'\n'
-	call ser_putc
-	add $4, %esp
-	ret
-
-/* mkseg(desc %edi, base %eax, limit %ecx (20 bits), access %dl, flags %dh) */
-mkseg:
-	mov %cx, (%edi)
-	mov %ax, 2(%edi)
-	shr $16, %eax
-	mov %al, 4(%edi)
-	mov %dl, 5(%edi)
-	shr $16, %ecx
-	and $0xf, %cl
-	or %dh, %cl
-	mov %cl, 6(%edi)
-	mov %ah, 7(%edi)
-	ret
-
-/* mkgate(desc %edi, handler %edx): a DPL-0 interrupt gate to 0x08 */
-mkgate:
-	mov %dx, (%edi)
-	movw $0x08, 2(%edi)
-	movw $0x8e00, 4(%edi)
-	shr $16, %edx
-	mov %dx, 6(%edi)
-	ret
-
 	.data
+msg_start:	.asciz "seg: start\n"
+msg_done:	.asciz "seg: done\n"
 msg_gp:		.asciz ": #GP error="
 msg_ss:		.asciz ": #SS error="
 msg_ok:		.asciz ": ok\n"
@@ -328,24 +260,15 @@ gdt:
 	.quad 0
 	.quad 0				/* 0x48: stack, limit 0xfff */
 	.quad 0				/* 0x50: expand-down stack */
-gdt_end:
-gdt_desc:
-	.word gdt_end - gdt - 1
-	.long gdt
-idt_desc:
-	.word 256 * 8 - 1
-	.long idt
+	GDT_END
 
 	.bss
 	.align 4096
 last_vec:	.long 0
 last_err:	.long 0
-saved_esp:	.long 0
 saved_ss:	.long 0
 saved_sp:	.long 0
 buf:		.space 4096
-	.align 8
-idt:		.space 256 * 8
 		.space 4096
 print_stack_top:
 	.align 65536

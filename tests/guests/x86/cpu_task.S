@@ -21,25 +21,13 @@
  *   the interrupted task's TSS, repairs the IDT and irets.
  * Each step prints one line or a few; main returns 0.
  */
-#define FAULT(...) movl $1f, resume; __VA_ARGS__; 1:
-#define SHOW(msg, val) push val; push $msg; call show; add $8, %esp
+#include "asm32.h"
 #define TYPE(sel) movzbl gdt + (sel) + 5, %eax; and $0xf, %eax
 
 	.text
 	.globl main
 main:
-	push %ebp
-	push %ebx
-	push %esi
-	push %edi
-	mov %esp, kernel_esp
-	push $msg_start
-	call ser_puts
-	add $4, %esp
-
-	/* SEG(descriptor, base, limit, access and flags): mkseg */
-#define SEG(desc, base, limit, attr) mov $desc, %edi; mov $base, %eax; mov $limit, %ecx; \
-	mov $attr, %edx; call mkseg
+	MAIN_ENTER msg_start
 	SEG(gdt + 0x28, tss_main, 0x67, 0x0089)
 	SEG(gdt + 0x30, tss_a, 0x67, 0x0089)
 	SEG(gdt + 0x38, tss_b, 0x67, 0x0089)
@@ -51,32 +39,15 @@ main:
 	SEG(gdt + 0x68, ldt_b, 0x0f, 0x0082)		/* task B's LDT */
 	SEG(ldt_b + 8, ldt_data, 0xfff, 0x40f2)		/* LDT 0x0c: ring-3 data */
 
-	/* task gates: mkgate(desc %edi, TSS selector %ax, attributes %cx) */
-	mov $gdt + 0x40, %edi		/* DPL 0 -> task A */
-	mov $0x30, %eax
-	mov $0x8500, %ecx
-	call mkgate
-	mov $gdt + 0x78, %edi		/* DPL 3 -> the first task */
-	mov $0x28, %eax
-	mov $0xe500, %ecx
-	call mkgate
-	mov $idt + 8 * 8, %edi		/* #DF */
-	mov $0x50, %eax
-	mov $0x8500, %ecx
-	call mkgate
-	mov $idt + 10 * 8, %edi		/* #TS */
-	mov $0x58, %eax
-	call mkgate
-	mov $idt + 0x40 * 8, %edi	/* int $0x40 -> task A */
-	mov $0x30, %eax
-	call mkgate
+	/* task gates: a TSS selector, no offset */
+	GATE(gdt + 0x40, 0, 0x30, 0x8500)	/* DPL 0 -> task A */
+	GATE(gdt + 0x78, 0, 0x28, 0xe500)	/* DPL 3 -> the first task */
+	GATE(idt + 8 * 8, 0, 0x50, 0x8500)	/* #DF */
+	GATE(idt + 10 * 8, 0, 0x58, 0x8500)	/* #TS */
+	GATE(idt + 0x40 * 8, 0, 0x30, 0x8500)	/* int $0x40 -> task A */
 	/* interrupt gates for #NP and #GP: print and resume */
-	mov $idt + 11 * 8, %edi
-	mov $isr_np, %edx
-	call mkintr
-	mov $idt + 13 * 8, %edi
-	mov $isr_gp, %edx
-	call mkintr
+	INTR(11, isr_np)
+	INTR(13, isr_gp)
 
 	lgdt gdt_desc
 	lidt idt_desc
@@ -184,16 +155,7 @@ df_resume:
 	mov %cr0, %eax
 	and $0x7fffffff, %eax
 	mov %eax, %cr0
-	mov kernel_esp, %esp
-	push $msg_done
-	call ser_puts
-	add $4, %esp
-	pop %edi
-	pop %esi
-	pop %ebx
-	pop %ebp
-	xor %eax, %eax
-	ret
+	MAIN_RETURN msg_done
 
 /* The current task as it sees itself: TR, EFLAGS.NT, CR0.TS, and this task's busy bit. */
 show_state:
@@ -288,67 +250,6 @@ df_entry:
 	iret
 	jmp df_entry
 
-isr_np:
-	push $msg_np
-	jmp fault
-isr_gp:
-	push $msg_gp
-/* name, error, eip, cs, eflags: print, then resume at `resume` */
-fault:
-	pushal
-	mov %esp, %ebp
-	push 36(%ebp)
-	push 32(%ebp)
-	call show
-	add $8, %esp
-	mov resume, %eax
-	mov %eax, 40(%ebp)
-	popal
-	add $8, %esp
-	iret
-
-/* show(msg, value): "msg0x%08x\n" */
-show:
-	push 4(%esp)
-	call ser_puts
-	add $4, %esp
-	push 8(%esp)
-	call put_hex
-	add $4, %esp
-	push $'\n'
-	call ser_putc
-	add $4, %esp
-	ret
-
-mkseg:
-	mov %cx, (%edi)
-	mov %ax, 2(%edi)
-	shr $16, %eax
-	mov %al, 4(%edi)
-	mov %dl, 5(%edi)
-	shr $16, %ecx
-	and $0xf, %cl
-	or %dh, %cl
-	mov %cl, 6(%edi)
-	mov %ah, 7(%edi)
-	ret
-
-mkgate:
-	movw $0, (%edi)
-	mov %ax, 2(%edi)
-	mov %cx, 4(%edi)
-	movw $0, 6(%edi)
-	ret
-
-/* mkintr(desc %edi, offset %edx): a DPL-0 32-bit interrupt gate to 0x08 */
-mkintr:
-	mov %dx, (%edi)
-	movw $0x08, 2(%edi)
-	movw $0x8e00, 4(%edi)
-	shr $16, %edx
-	mov %dx, 6(%edi)
-	ret
-
 	.data
 msg_start:	.asciz "task: start\n"
 msg_tr:		.asciz "tr="
@@ -378,17 +279,11 @@ msg_b_800000:	.asciz "  [0x800000]="
 msg_ts_err:	.asciz "#TS task: error="
 msg_df_err:	.asciz "#DF task: error="
 msg_df_eip:	.asciz "  saved eip - df_insn="
-msg_np:		.asciz "#NP error="
-msg_gp:		.asciz "#GP error="
 msg_done:	.asciz "task: done\n"
 
 	.align 8
 gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff	/* 0x08: ring 0 code */
-	.quad 0x00cf92000000ffff	/* 0x10: ring 0 data */
-	.quad 0x00cffa000000ffff	/* 0x18: ring 3 code */
-	.quad 0x00cff2000000ffff	/* 0x20: ring 3 data */
+	GDT_RINGS
 	.quad 0				/* 0x28: TSS, the first task */
 	.quad 0				/* 0x30: TSS, task A */
 	.quad 0				/* 0x38: TSS, task B */
@@ -400,13 +295,7 @@ gdt:
 	.quad 0				/* 0x68: LDT of task B */
 	.quad 0				/* 0x70: TSS not present */
 	.quad 0				/* 0x78: task gate, DPL 3 -> 0x28 */
-gdt_end:
-gdt_desc:
-	.word gdt_end - gdt - 1
-	.long gdt
-idt_desc:
-	.word 256 * 8 - 1
-	.long idt
+	GDT_END
 	.align 8
 ldt_b:
 	.quad 0
@@ -433,9 +322,6 @@ tss_short:	.space 0x68
 	.align 4096
 pd_main:	.space 4096
 pd_b:		.space 4096
-idt:		.space 256 * 8
-kernel_esp:	.long 0
-resume:		.long 0
 	.align 16
 		.space 2048
 stack_a_top:

@@ -5,12 +5,6 @@
  */
 #include "lib.h"
 
-struct gate {
-	uint16_t off_lo, sel;
-	uint8_t zero, type;
-	uint16_t off_hi;
-} __attribute__((packed));
-
 static struct gate idt[0x41];
 static volatile int irqs;
 
@@ -37,25 +31,13 @@ void other_fault(void)
 	guest_exit(0x7f);
 }
 
-static void set_gate(int v, void (*fn)(void))
-{
-	uint32_t a = (uint32_t)fn;
-
-	idt[v] = (struct gate){ a & 0xffff, 0x08, 0, 0x8e, a >> 16 };
-}
-
 int main(void)
 {
-	struct {
-		uint16_t limit;
-		uint32_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint32_t)idt };
-
 	for (int v = 0; v < 32; v++)
-		set_gate(v, isr_other);
-	set_gate(6, isr_ud);
-	set_gate(0x40, isr_40);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+		gate_set(idt, v, isr_other, 0);
+	gate_set(idt, 6, isr_ud, 0);
+	gate_set(idt, 0x40, isr_40, 0);
+	idt_load(idt, sizeof(idt) / sizeof(idt[0]));
 	__asm__ volatile("int $0x40");
 	__asm__ volatile("ud2");
 	ser_puts("waiting\n");

@@ -4,12 +4,6 @@
 volatile uint32_t pf_count, pf_err, pf_cr2, pf_vec;
 volatile uint32_t pf_resume;	/* where a probe continues after its fault */
 
-struct gate {
-	uint16_t off_lo, sel;
-	uint8_t zero, type;
-	uint16_t off_hi;
-} __attribute__((packed));
-
 static struct gate idt[0x82];
 extern void pf_entry(void), gp_entry(void), ud_entry(void), ring0_return(void);
 extern void user_enter(int kind, uint32_t va, uint32_t eflags, uint32_t eip, uint32_t esp);
@@ -150,31 +144,23 @@ void invlpg(uint32_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
-uint32_t cr0_get(void)
-{
-	uint32_t v;
+/* crN_get and crN_set */
+#define CR_ACCESS(n)								\
+	uint32_t cr##n##_get(void)						\
+	{									\
+		uint32_t v;							\
+										\
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));		\
+		return v;							\
+	}									\
+										\
+	void cr##n##_set(uint32_t v)						\
+	{									\
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");	\
+	}
 
-	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-void cr0_set(uint32_t v)
-{
-	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
-uint32_t cr4_get(void)
-{
-	uint32_t v;
-
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
-void cr4_set(uint32_t v)
-{
-	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
+CR_ACCESS(0)
+CR_ACCESS(4)
 
 void ac_set(int on)
 {
@@ -214,13 +200,6 @@ void gdt_set(unsigned sel, uint32_t lo, uint32_t hi)
 	gdt[sel / 4 + 1] = hi;
 }
 
-static void set_gate(unsigned n, void (*f)(void), unsigned dpl)
-{
-	uint32_t a = (uint32_t)f;
-
-	idt[n] = (struct gate){ a & 0xffff, 0x08, 0, 0x8e | dpl << 5, a >> 16 };
-}
-
 /* GDT with ring-3 segments and a TSS; gates for #UD, #GP, #PF, int $0x80 (from ring 3) and int $0x81. */
 static void rings_init(void)
 {
@@ -235,11 +214,11 @@ static void rings_init(void)
 	tss[2] = 0x10;						/* SS0 */
 	tss[25] = sizeof(tss) << 16;				/* no I/O bitmap inside the limit */
 	gdt_set(SEL_TSS, (t & 0xffff) << 16 | (sizeof(tss) - 1), (t >> 16 & 0xff) | 0x8900 | (t & 0xff000000));
-	set_gate(6, ud_entry, 0);
-	set_gate(13, gp_entry, 0);
-	set_gate(14, pf_entry, 0);
-	set_gate(0x80, ring0_return, 3);
-	set_gate(0x81, ring0_return, 0);
+	gate_set(idt, 6, ud_entry, 0);
+	gate_set(idt, 13, gp_entry, 0);
+	gate_set(idt, 14, pf_entry, 0);
+	gate_set(idt, 0x80, ring0_return, 3);
+	gate_set(idt, 0x81, ring0_return, 0);
 	__asm__ volatile("lgdt %0\n\tlidt %1\n\tltr %w2" : : "m"(gdtr), "m"(idtr), "r"(SEL_TSS));
 	memcpy(user_code, user_stub, user_stub_end - user_stub);
 }

@@ -9,7 +9,7 @@
 #ifndef GUEST_PG_H
 #define GUEST_PG_H
 
-#include "lib.h"
+#include "pgcheck.h"
 
 #ifdef PAE
 typedef uint64_t pte_t;
@@ -35,8 +35,6 @@ typedef uint32_t pte_t;
 #define CR4_PAE (1u << 5)
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)
-
-enum { RD, WR, FX };
 
 extern volatile uint32_t pf_count, pf_err, pf_cr2;	/* pf_count: #PF, #GP and #UD */
 

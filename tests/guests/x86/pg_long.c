@@ -14,7 +14,7 @@
  * remap (PTE write + invlpg).  It stops once at port 0x510 so the files
  * can be read with this map loaded.  Exit code: the number of mismatches.
  */
-#include "lib.h"
+#include "pgcheck.h"
 
 #define P 0x1ull
 #define W 0x2ull
@@ -28,7 +28,6 @@
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
 
-enum { RD, WR, FX };
 
 /* test addresses and the frames behind them */
 #define VA4K 0x40000000ull		/* pml4[0] pdpt0[1] pdt[0] pt[0] */
@@ -78,7 +77,7 @@ static uint8_t user_stack[4096] __attribute__((aligned(4096)));
 
 volatile uint64_t pf_resume, pf_cr2;
 volatile uint32_t pf_count, gp_count, pf_err;
-static int mismatches, cases;
+static int cases;
 
 void pg_fault64(uint64_t *frame, unsigned vector)
 {
@@ -182,40 +181,6 @@ static int probe(int kind, uint64_t va)
 	return pf_count + gp_count != before;
 }
 
-static uint64_t expect(int kind, int cpl3, int user, int writable, int nx, int wp, int smep, int smap,
-		       int ac)
-{
-	int fault;
-
-	if (cpl3)
-		fault = !user || (kind == WR && !writable) || (kind == FX && nx);
-	else if (kind == RD)
-		fault = smap && user && !ac;
-	else if (kind == WR)
-		fault = (!writable && wp) || (smap && user && !ac);
-	else
-		fault = nx || (smep && user);
-	if (!fault)
-		return 0;
-	/* EFER.NXE is on: a fetch fault always reports I/D */
-	return P | (kind == WR ? 2 : 0) | (cpl3 ? 4 : 0) | (kind == FX ? 0x10 : 0);
-}
-
-static void report(const char *what, uint32_t bits, int kind, uint64_t want, uint64_t got)
-{
-	mismatches++;
-	ser_puts(what);
-	ser_puts(" bits=");
-	put_hex(bits);
-	ser_puts(" kind=");
-	put_dec(kind);
-	ser_puts(" want=");
-	put_hex(want);
-	ser_puts(" got=");
-	put_hex(got);
-	ser_puts("\n");
-}
-
 static uint64_t rights(uint32_t bits, int shift)
 {
 	return (bits >> shift & 1 ? U : 0) | (bits >> (shift + 1) & 1 ? W : 0);
@@ -264,7 +229,7 @@ static void one(int size, uint32_t bits, int kind)
 	}
 	cr_set(4, cr_get(4) & ~(CR4_SMEP | CR4_SMAP));
 	cases++;
-	want = expect(kind, cpl3, user, writable, nx, wp, smep, smap, ac);
+	want = access_fault(kind, cpl3, user, writable, nx, wp, smep, smap, ac, 1);	/* EFER.NXE is on */
 	got = faulted ? pf_err : 0;
 	if (want != got)
 		report("error", bits | size << 12, kind, want, got);
@@ -274,16 +239,6 @@ static void one(int size, uint32_t bits, int kind)
 		report("A", bits | size << 12, kind, A, *leaf);
 	else if (!faulted && (!(*leaf & D)) != (kind != WR))
 		report("D", bits | size << 12, kind, kind == WR ? D : 0, *leaf & D);
-}
-
-static void check(const char *what, int ok)
-{
-	if (!ok) {
-		mismatches++;
-		ser_puts("FAIL ");
-		ser_puts(what);
-		ser_puts("\n");
-	}
 }
 
 int main(void)
@@ -348,7 +303,7 @@ int main(void)
 	ser_puts("pg_long: ");
 	put_dec(cases);
 	ser_puts(" cases, ");
-	put_dec(mismatches);
+	put_dec(failures);
 	ser_puts(" mismatches\n");
-	return mismatches;
+	return failures;
 }

@@ -16,18 +16,6 @@
 #define FD1 0x00503000u		/* the two frames VC + 4K is mapped to in turn */
 #define FD2 0x00504000u
 
-static int failed;
-
-static void check(const char *what, int ok)
-{
-	if (!ok) {
-		failed++;
-		ser_puts("FAIL ");
-		ser_puts(what);
-		ser_puts("\n");
-	}
-}
-
 static uint32_t rd(uint32_t va)
 {
 	return *(volatile uint32_t *)va;
@@ -104,7 +92,7 @@ int main(void)
 	invlpg(VC + 4096);
 	check("instruction spilling onto a remapped page", run_spilling_code() == 0x22221234);
 	ser_puts("pg_remap: ");
-	put_dec(failed);
+	put_dec(failures);
 	ser_puts(" failed\n");
-	return failed;
+	return failures;
 }

@@ -18,8 +18,6 @@
 #define VA_ABSENT 0x40000000u
 #define LDT_SEL 0x07		/* LDT entry 0, RPL 3 */
 
-static int failed;
-
 static void line(const char *what, int faulted)
 {
 	ser_puts(what);
@@ -42,12 +40,7 @@ static void line(const char *what, int faulted)
 static void step(const char *what, int faulted, uint32_t vec, uint32_t err, uint32_t cr2)
 {
 	line(what, faulted);
-	if (vec ? !faulted || pf_vec != vec || pf_err != err || (vec == 14 && pf_cr2 != cr2) : faulted) {
-		failed++;
-		ser_puts("FAIL ");
-		ser_puts(what);
-		ser_puts("\n");
-	}
+	check(what, vec ? faulted && pf_vec == vec && pf_err == err && (vec != 14 || pf_cr2 == cr2) : !faulted);
 }
 
 /* The LDT at va: entry 0 a flat ring-3 data segment; its descriptor in the GDT. */
@@ -140,12 +133,12 @@ int main(void)
 	if (probe(RD, VA_ABSENT) && pf_vec == 14 && (pf_err & 8) && pf_cr2 == VA_ABSENT) {
 		ser_puts("bit MAXPHYADDR (cpuid 0x80000008) of a PTE is reserved: ok\n");
 	} else {
-		failed++;
+		failures++;
 		ser_puts("FAIL bit MAXPHYADDR of a PTE is no reserved bit\n");
 	}
 #endif
 	ser_puts("pg_ring: ");
-	put_dec(failed);
+	put_dec(failures);
 	ser_puts(" failed\n");
-	return failed;
+	return failures;
 }

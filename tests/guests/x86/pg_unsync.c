@@ -20,18 +20,6 @@
 #define FRAMES 0x00500000u
 #define NFRAME 64
 
-static int failed;
-
-static void check(const char *what, int ok)
-{
-	if (!ok) {
-		failed++;
-		ser_puts("FAIL ");
-		ser_puts(what);
-		ser_puts("\n");
-	}
-}
-
 static uint32_t frame(unsigned k)
 {
 	return FRAMES + k * 4096;
@@ -193,9 +181,9 @@ int main(void)
 	}
 
 	ser_puts("pg_unsync: ");
-	put_dec(failed);
+	put_dec(failures);
 	ser_puts(" failed\npg_unsync: stale reads after a forgotten invlpg: ");
 	put_dec(stale);
 	ser_puts("\n");
-	return failed;
+	return failures;
 }

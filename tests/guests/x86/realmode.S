@@ -4,23 +4,9 @@
  * taking a software interrupt through the real-mode IVT), and switches back
  * to 32-bit protected mode.  The 16-bit half lives in .low, at 0x7000.
  */
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1badb002
-	.long 0x00000003
-	.long -(0x1badb002 + 0x00000003)
+#include "boot.h"
 
-	.text
-	.code32
-	.globl _start
-_start:
-	lgdt gdt_desc
-	ljmp $0x08, $1f
-1:	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movl $stack_top, %esp
+	MULTIBOOT_ENTRY stack_top
 	movl $msg_pm, %esi
 	call print32
 	ljmp $0x18, $pm16		/* 16-bit code segment, base 0 */
@@ -38,7 +24,9 @@ back32:
 2:	hlt
 	jmp 2b
 
-print32:
+/* name: print the string at %esi (%si in 16-bit code) on COM1, polling its line status */
+.macro PRINT name
+\name:
 	lodsb
 	testb %al, %al
 	jz 2f
@@ -50,8 +38,11 @@ print32:
 	movw $0x3f8, %dx
 	movb %ah, %al
 	outb %al, %dx
-	jmp print32
+	jmp \name
 2:	ret
+.endm
+
+	PRINT print32
 
 	.section .rodata
 msg_pm:	.asciz "32-bit protected mode\n"
@@ -102,20 +93,7 @@ int30:
 	popw %si
 	iret
 
-print16:
-	lodsb
-	testb %al, %al
-	jz 2f
-	movb %al, %ah
-	movw $0x3fd, %dx
-1:	inb %dx, %al
-	testb $0x20, %al
-	jz 1b
-	movw $0x3f8, %dx
-	movb %ah, %al
-	outb %al, %dx
-	jmp print16
-2:	ret
+	PRINT print16
 
 msg_real: .asciz "real mode\n"
 msg_int: .asciz "int 0x30 through the IVT\n"
