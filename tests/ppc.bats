@@ -25,6 +25,12 @@ field() {
 	local g want got bad=
 	command -v qemu-system-ppc >/dev/null || fail "qemu-system-ppc is not installed"
 	for g in $(tests/diff_ppc.sh --list); do
+		# the 440's FPU takes rounding and exception flags from the host's;
+		# valgrind models neither (only round-to-nearest, no sticky flags)
+		if [ "$g" = fpu ] && [[ "${VMMFS_WRAP:-}" == valgrind* ]]; then
+			echo "# fpu: not compared under valgrind"
+			continue
+		fi
 		want=$(tests/diff_ppc.sh --qemu "$g") || { bad+=" $g(QEMU status $?)"; continue; }
 		ppc_run "$g" "$g" || { bad+=" $g(run)"; continue; }
 		[ "$(vm_exit "$g")" = "reason=system_event type=reset code=3" ] || bad+=" $g(exit)"
