@@ -25,6 +25,15 @@
 static uint32_t b32(uint32_t x) { return __builtin_bswap32(x); }
 static uint16_t b16(uint16_t x) { return __builtin_bswap16(x); }
 
+/* Program header i, copied out: e_phoff need not be aligned. */
+static Elf32_Phdr phdr(const uint8_t *img, uint32_t phoff, int i)
+{
+	Elf32_Phdr ph;
+
+	memcpy(&ph, img + phoff + (size_t)i * sizeof(ph), sizeof(ph));
+	return ph;
+}
+
 /* [gpa, gpa+len) lies in RAM (possibly over several adjacent slots). */
 static bool in_ram(struct vm *vm, uint64_t gpa, uint64_t len)
 {
@@ -130,7 +139,7 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 	char cmd[1024];
 	int pv = !p->pv_off;
 	const Elf32_Ehdr *eh;
-	const Elf32_Phdr *ph;
+	uint32_t phoff;
 	uint8_t *img = NULL, zero[4096] = { 0 };
 	size_t len, dlen;
 	uint64_t dgpa;
@@ -175,13 +184,14 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 		snprintf(why, whylen, "program headers outside the file");
 		goto out;
 	}
-	ph = (const Elf32_Phdr *)(img + b32(eh->e_phoff));
+	phoff = b32(eh->e_phoff);
 	entry = b32(eh->e_entry);
 	for (int i = 0; i < nph; i++) {
-		uint32_t off = b32(ph[i].p_offset), fsz = b32(ph[i].p_filesz), msz = b32(ph[i].p_memsz);
-		uint32_t pa = b32(ph[i].p_paddr), va = b32(ph[i].p_vaddr);
+		Elf32_Phdr ph = phdr(img, phoff, i);
+		uint32_t off = b32(ph.p_offset), fsz = b32(ph.p_filesz), msz = b32(ph.p_memsz);
+		uint32_t pa = b32(ph.p_paddr), va = b32(ph.p_vaddr);
 
-		if (b32(ph[i].p_type) != PT_LOAD || !msz)
+		if (b32(ph.p_type) != PT_LOAD || !msz)
 			continue;
 		if (fsz > msz || (uint64_t)off + fsz > len) {
 			snprintf(why, whylen, "segment %d: file bytes outside the file", i);
@@ -193,20 +203,21 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 			goto out;
 		}
 		/* a virtual entry inside a text segment linked elsewhere: make it physical */
-		if (va != pa && (b32(ph[i].p_flags) & PF_X) && entry >= va && entry - va < fsz)
+		if (va != pa && (b32(ph.p_flags) & PF_X) && entry >= va && entry - va < fsz)
 			entry = entry - va + pa;
 	}
 	if ((r = ppc_fdt_build(vm, cmdline, pv, &dtb, &dlen, why, whylen)) ||
 	    (r = dtb_place(vm, dlen, &dgpa, why, whylen)))
 		goto out;
 	for (int i = 0; i < nph; i++) {
-		uint32_t off = b32(ph[i].p_offset), fsz = b32(ph[i].p_filesz), msz = b32(ph[i].p_memsz);
-		uint32_t pa = b32(ph[i].p_paddr);
+		Elf32_Phdr ph = phdr(img, phoff, i);
+		uint32_t off = b32(ph.p_offset), fsz = b32(ph.p_filesz), msz = b32(ph.p_memsz);
+		uint64_t pa = b32(ph.p_paddr);	/* 64 bits: a segment may end past 4 GiB, in RAM there */
 
-		if (b32(ph[i].p_type) != PT_LOAD || !msz)
+		if (b32(ph.p_type) != PT_LOAD || !msz)
 			continue;
 		memslots_write(&vm->slots, pa, img + off, fsz);
-		for (uint32_t z = fsz; z < msz; z += sizeof(zero))
+		for (uint64_t z = fsz; z < msz; z += sizeof(zero))
 			memslots_write(&vm->slots, pa + z, zero, msz - z < sizeof(zero) ? msz - z : sizeof(zero));
 	}
 	free(p->dtb);

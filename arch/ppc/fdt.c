@@ -23,10 +23,13 @@ static int cell(void *f, const char *name, uint32_t v) { return fdt_property_u32
 static int str(void *f, const char *name, const char *s) { return fdt_property_string(f, name, s); }
 static int empty(void *f, const char *name) { return fdt_property(f, name, NULL, 0); }
 
+/* At most three cells per memslot: the memory node's reg is the longest list. */
 static int cells(void *f, const char *name, const uint32_t *v, int n)
 {
-	uint32_t be[16];
+	uint32_t be[3 * MEMSLOTS_MAX];
 
+	if (n > (int)(sizeof(be) / sizeof(be[0])))
+		return -FDT_ERR_BADVALUE;
 	for (int i = 0; i < n; i++)
 		be[i] = __builtin_bswap32(v[i]);
 	return fdt_property(f, name, be, n * 4);

@@ -198,10 +198,13 @@ static int parse_elf(struct image *im, char *why, size_t whylen)
 		im->entry = eh.e_entry;
 		for (unsigned k = 0; k < eh.e_phnum; k++) {
 			Elf64_Phdr ph;
-			uint64_t at = eh.e_phoff + (uint64_t)k * eh.e_phentsize;
+			uint64_t at = (uint64_t)k * eh.e_phentsize;
 
-			if (eh.e_phentsize < sizeof(ph) || at + sizeof(ph) > im->len)
+			/* e_phoff is 64 bits: a sum with it could wrap below the end of the file */
+			if (eh.e_phentsize < sizeof(ph) || eh.e_phoff > im->len || at > im->len - eh.e_phoff ||
+			    sizeof(ph) > im->len - eh.e_phoff - at)
 				goto short_file;
+			at += eh.e_phoff;
 			memcpy(&ph, d + at, sizeof(ph));
 			if (ph.p_type == PT_LOAD && ph.p_memsz &&
 			    (r = add_seg(im, ph.p_paddr, ph.p_filesz, ph.p_memsz, ph.p_offset, why, whylen)))
@@ -244,10 +247,9 @@ static int is_ram(struct vm *vm, uint64_t gpa, uint64_t len)
 	return 1;
 }
 
-static int copy_segments(struct vm *vm, const struct image *im, char *why, size_t whylen)
+/* Every segment first: a refused image must leave guest memory as it was. */
+static int check_segments(struct vm *vm, const struct image *im, char *why, size_t whylen)
 {
-	static const uint8_t zero[4096];
-
 	for (int k = 0; k < im->nseg; k++) {
 		const struct seg *s = &im->seg[k];
 
@@ -257,6 +259,17 @@ static int copy_segments(struct vm *vm, const struct image *im, char *why, size_
 				 (unsigned long long)s->memsz);
 			return -ENOMEM;
 		}
+	}
+	return 0;
+}
+
+static int copy_segments(struct vm *vm, const struct image *im, char *why, size_t whylen)
+{
+	static const uint8_t zero[4096];
+
+	for (int k = 0; k < im->nseg; k++) {
+		const struct seg *s = &im->seg[k];
+
 		if (memslots_write(&vm->slots, s->paddr, im->data + s->offset, s->filesz) != s->filesz)
 			goto fault;
 		for (uint64_t z = s->filesz; z < s->memsz; z += sizeof(zero)) {
@@ -412,13 +425,16 @@ int multiboot_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t
 	r = flags & MB_AOUT_KLUDGE ? parse_aout(&im, hdr, why, whylen) : parse_elf(&im, why, whylen);
 	if (r)
 		goto out;
-	if ((r = copy_segments(vm, &im, why, whylen)))
+	if ((r = check_segments(vm, &im, why, whylen)))
 		goto out;
 	if (place_info(vm, &im, &info)) {
 		snprintf(why, whylen, "no free RAM page for the multiboot info (tried 0x9000 and above the image)");
 		r = -ENOMEM;
 		goto out;
 	}
+	/* checked above: the writes below cannot fail half-way */
+	if ((r = copy_segments(vm, &im, why, whylen)))
+		goto out;
 	if ((r = write_info(vm, info, cmdline))) {
 		snprintf(why, whylen, "writing the multiboot info failed");
 		goto out;

@@ -107,3 +107,99 @@ w('hang-x86-fault-in-delivery',0,[('sregs','cr0=0x80000011 cr3=0x20000 cs.sel=8 
 # while debug registers were armed, so the read below waited for ever
 w('hang-x86-background-debugregs', 0, [('mem', (0x1000, x86_loop)), ('sregs', real), ('regs', 'rip=0x1000'),
    ('debugregs', 'db0=0x1005 dr7=0x3'), ('ctl', 'start'), ('read',), ('regs', 'rax=0'), ('ctl', 'stop'), ('read',)])
+
+# ---- fuzz_load: config byte, load-line text, NUL, image ----
+out = 'tests/fuzz/regress/fuzz_load'
+os.makedirs(out, exist_ok=True)
+RUN, CPUS2, TWICE = 8, 0x10, 0x20
+def lay(n): return n << 1
+def w(name, cfg, text, image):
+    with open(os.path.join(out, name), 'wb') as f:
+        f.write(bytes([cfg]) + text.encode() + b'\0' + image)
+
+MB_MAGIC = 0x1badb002
+def mbhdr(flags, aout=()):
+    return struct.pack('<III', MB_MAGIC, flags, -(MB_MAGIC + flags) & 0xffffffff) + b''.join(struct.pack('<I', v) for v in aout)
+# xor eax,eax; inc eax; cmp al,16; jne -6; out 0xe9,al; hlt
+x86_code = bytes.fromhex('31c0 40 3c10 75fb e6e9 f4'.replace(' ', ''))
+
+def elf32_x86(segs, entry, extra=b'', machine=3, phoff=52, phnum=None):
+    # segs: (type, offset, paddr, filesz, memsz); the image ends with `extra`
+    eh = b'\x7fELF' + bytes([1, 1, 1]) + bytes(9)
+    eh += struct.pack('<HHIIIIIHHHHHH', 2, machine, 1, entry, phoff, 0, 0, 52, 32,
+                      len(segs) if phnum is None else phnum, 40, 0, 0)
+    ph = b''.join(struct.pack('<IIIIIIII', t, off, pa, pa, fs, ms, 7, 4) for t, off, pa, fs, ms in segs)
+    return eh + ph + extra
+
+def elf64_x86(segs, entry, extra=b'', machine=62):
+    eh = b'\x7fELF' + bytes([2, 1, 1]) + bytes(9)
+    eh += struct.pack('<HHIQQQIHHHHHH', 2, machine, 1, entry, 64, 0, 0, 64, 56, len(segs), 64, 0, 0)
+    ph = b''.join(struct.pack('<IIQQQQQQ', t, 7, off, pa, pa, fs, ms, 8) for t, off, pa, fs, ms in segs)
+    return eh + ph + extra
+
+# ELF32: the multiboot header right after one program header, code after it
+body = mbhdr(3) + x86_code
+img = elf32_x86([(1, 0, 0x100000, 84 + len(body), 0x3000)], 0x100000 + 96, body)
+w('seed-x86-elf32', 0 | lay(0) | RUN, '', img)
+w('seed-x86-elf32-cmdline', 0 | lay(3) | RUN | CPUS2 | TWICE, 'cmdline=console=ttyS0', img)
+w('seed-x86-elf32-holes', 0 | lay(1) | RUN, '', img)
+# a segment below 4 GiB that runs into the slot above it
+img = elf32_x86([(1, 0, 0xfffe0000, 84 + len(body), 0x20000)], 0xfffe0000 + 96, body)
+w('seed-x86-elf32-top', 0 | lay(1) | RUN, '', img)
+# two segments, the second in the hole: nothing may be written (the first once was)
+img = elf32_x86([(1, 0, 0x200000, 116 + len(body), 0x1000), (1, 0, 0x180000, 0x10, 0x1000)], 0x200000 + 128, body)
+w('partial-x86-second-segment-in-hole', 0 | lay(1), '', img)
+# ELF64
+body = mbhdr(2) + x86_code
+img = elf64_x86([(1, 0, 0x200000, 120 + len(body), 0x2000), (6, 0, 0, 0, 0)], 0x200000 + 176, body)
+w('seed-x86-elf64', 0 | lay(0) | RUN, '', img)
+img = elf64_x86([(1, 0, 0xffffffff00001000, 64, 0x1000)], 0x100000, mbhdr(0))
+w('seed-x86-elf64-wrap', 0 | lay(0), '', img)
+# e_phoff just below 2^64: the end of the program header wrapped to inside the file, once read
+img = bytearray(elf64_x86([(1, 0, 0x100000, 64, 0x1000)], 0x100000, mbhdr(0)))
+img[32:40] = struct.pack('<Q', 2**64 - 8)
+w('crash-x86-elf64-phoff-wrap', 0 | lay(0), '', bytes(img))
+# the a.out kludge: a flat image loaded at 1 MiB, bss after it
+hdr = mbhdr(0x10003, (0x100000, 0x100000, 0, 0x104000, 0x100000 + 32))
+w('seed-x86-aout', 0 | lay(0) | RUN, 'cmdline=quiet', hdr + x86_code)
+hdr = mbhdr(0x10000, (0x100010, 0x100000, 0x100040, 0x100000, 0x100020))
+w('seed-x86-aout-header-late', 0 | lay(3) | RUN, '', bytes(16) + hdr + x86_code + bytes(16))
+
+# ppc440: big-endian ELF32, text linked at 0xc0000000 and loaded at 0
+def elf32_ppc(segs, entry, extra=b'', phoff=52):
+    eh = b'\x7fELF' + bytes([1, 2, 1]) + bytes(9)
+    eh += struct.pack('>HHIIIIIHHHHHH', 2, 20, 1, entry, phoff, 0, 0, 52, 32, len(segs), 40, 0, 0)
+    ph = b''.join(struct.pack('>IIIIIIII', t, off, va, pa, fs, ms, fl, 4) for t, off, va, pa, fs, ms, fl in segs)
+    return eh + ph + extra
+# li r3,1; addi r3,r3,1; cmpwi r3,16; bne -8; lis r4,0xef60; ori r4,r4,0x300; li r5,'A'; stb r5,0(r4); b .
+ppc_code = be(0x38600001, 0x38630001, 0x2c030010, 0x4082fff8, 0x3c80ef60, 0x60840300, 0x38a00041, 0x98a40000, 0x48000000)
+img = elf32_ppc([(1, 0, 0xc0000000, 0, 84 + len(ppc_code), 0x3000, 5)], 0xc0000000 + 84, ppc_code)
+w('seed-ppc-elf', 1 | lay(0) | RUN, '', img)
+w('seed-ppc-elf-cmdline', 1 | lay(3) | RUN | CPUS2 | TWICE, 'pv=off cmdline=console=ttyS0 root=/dev/ram rw', img)
+w('seed-ppc-elf-holes', 1 | lay(1) | RUN, 'pv=on', img)
+# nine memslots: the device tree's memory node once overflowed a 16-cell buffer
+w('crash-ppc-fdt-many-slots', 1 | lay(2) | RUN, 'cmdline=x', img)
+# a bss across the end of the slot below 4 GiB into the one above it
+img = elf32_ppc([(1, 0, 0xfffe0000, 0xfffe0000, 84 + len(ppc_code), 0x30000, 5)], 0xfffe0000 + 84, ppc_code)
+w('seed-ppc-elf-top', 1 | lay(1), '', img)
+# program headers at an odd offset: once read through a misaligned pointer
+img = elf32_ppc([(1, 0, 0, 0, 0x40, 0x1000, 5)], 0x58, bytes(3) + ppc_code, phoff=52)
+img = img[:52] + bytes(1) + img[52:]
+img = img[:28] + struct.pack('>I', 53) + img[32:]
+w('crash-ppc-phoff-unaligned', 1 | lay(0), '', img)
+# entries outside RAM, no program headers, 65535 of them, a 4 GiB bss, a segment past EOF
+body = mbhdr(3) + x86_code
+w('seed-x86-entry-outside-ram', 0 | lay(0) | RUN, '', elf32_x86([(1, 0, 0x100000, 84 + len(body), 0x1000)], 0xfffff000, body))
+w('seed-x86-phnum-0', 0 | lay(0), '', elf32_x86([], 0x100000, body))
+w('seed-x86-phnum-max', 0 | lay(0), '', elf32_x86([(1, 0, 0x100000, 84 + len(body), 0x1000)], 0x100000, body, phnum=0xffff))
+w('seed-x86-memsz-huge', 0 | lay(0), '', elf32_x86([(1, 0, 0, 84 + len(body), 0xffffffff)], 0x100000, body))
+w('seed-x86-filesz-past-eof', 0 | lay(0), '', elf32_x86([(1, 0x40, 0x100000, 0xffffffc0, 0xffffffc0)], 0x100000, body))
+img = elf32_ppc([(1, 0, 0xc0000000, 0, 84 + len(ppc_code), 0x1000, 5)], 0x20000000, ppc_code)
+w('seed-ppc-entry-outside-ram', 1 | lay(0) | RUN, '', img)
+img = elf32_ppc([(1, 0, 0, 0, 84 + len(ppc_code), 0xffffffff, 5)], 0x54, ppc_code)
+w('seed-ppc-memsz-huge', 1 | lay(0), '', img)
+img = elf32_ppc([(1, 0xffffff00, 0, 0, 0x200, 0x1000, 5)], 0x54, ppc_code)
+w('seed-ppc-offset-past-eof', 1 | lay(0), '', img)
+img = elf32_ppc([(1, 0, 0, 0, 84 + len(ppc_code), 0x1000, 5)], 0x54, ppc_code)
+w('seed-ppc-cmdline-long', 1 | lay(0) | RUN, 'cmdline=' + ' '.join(['console=ttyS0,115200n8'] * 40), img)
+w('seed-ppc-cmdline-too-long', 1 | lay(0), 'cmdline=' + ' '.join(['console=ttyS0,115200n8'] * 45), img)
