@@ -39,6 +39,19 @@ teardown() { vmmfs_teardown; }
 	assert_file_line "$MNT/t/ctl" "state=stopped"
 }
 
+@test "a 440 image with a segment where the device tree goes is EINVAL and writes nothing" {
+	command -v powerpc-linux-gnu-as >/dev/null || fail "powerpc-linux-gnu-as is not installed"
+	# 8 KiB of code straddling 0x1800000, where a 128 MiB VM's device tree goes
+	printf '.globl _start\n_start: b .\n.fill 0x800, 4, 0x60000000\n' |
+		powerpc-linux-gnu-as -o "$BATS_TEST_TMPDIR/dt.o" -
+	powerpc-linux-gnu-ld -Ttext=0x17ff000 -o "$BATS_TEST_TMPDIR/dt.elf" "$BATS_TEST_TMPDIR/dt.o"
+	echo "create p arch=ppc440 mem=128M" >"$MNT/ctl"
+	write_fails EINVAL "$MNT/p/ctl" "load $BATS_TEST_TMPDIR/dt.elf"
+	assert_regex "$LOGLINE" 'overlaps the device tree at 0x1800000'
+	run sh -c "dd if='$MNT/p/mem' bs=4096 skip=$((0x17ff000 / 4096)) count=2 status=none | tr -d '\\0' | wc -c"
+	assert_output 0
+}
+
 @test "load resolves a relative path from the writer's directory" {
 	need_guest hello.elf
 	vm_new t

@@ -209,6 +209,18 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 	if ((r = ppc_fdt_build(vm, cmdline, pv, &dtb, &dlen, why, whylen)) ||
 	    (r = dtb_place(vm, dlen, &dgpa, why, whylen)))
 		goto out;
+	/* the device tree is written at boot: a segment under it would be lost */
+	for (int i = 0; i < nph; i++) {
+		Elf32_Phdr ph = phdr(img, phoff, i);
+		uint64_t pa = b32(ph.p_paddr), msz = b32(ph.p_memsz);
+
+		if (b32(ph.p_type) == PT_LOAD && msz && pa < dgpa + dlen && dgpa < pa + msz) {
+			r = -EINVAL;
+			snprintf(why, whylen, "segment %d overlaps the device tree at 0x%llx", i,
+				 (unsigned long long)dgpa);
+			goto out;
+		}
+	}
 	for (int i = 0; i < nph; i++) {
 		Elf32_Phdr ph = phdr(img, phoff, i);
 		uint32_t off = b32(ph.p_offset), fsz = b32(ph.p_filesz), msz = b32(ph.p_memsz);
