@@ -27,7 +27,7 @@ daemon_ends_on() {
 	"$ERRNO_WRITE" "$MNT/b/cpu/0/ctl" run >"$BATS_TEST_TMPDIR/run.out" &
 	sleep 0.3
 	kill "-$sig" "$VMMFS_PID"
-	vmmfs_reap 50 || fail "vmmfs did not end within 5 s of SIG$sig"
+	vmmfs_reap 50 || fail "vmmfs did not end within $((5 * VMMFS_SLOW)) s of SIG$sig"
 	assert_equal "$VMMFS_STATUS" 0
 	run mountpoint -q "$MNT"
 	assert_failure

@@ -32,6 +32,8 @@ VMMFS_RUN_TIMEOUT=${VMMFS_RUN_TIMEOUT:-10}
 # How long a read may block (valgrind runs one thread at a time: a spinning
 # vcpu then delays every file operation, so check-valgrind raises it).
 VMMFS_RD_TIMEOUT=${VMMFS_RD_TIMEOUT:-5}
+# How many times longer the daemon may take to end (check-valgrind raises it).
+VMMFS_SLOW=${VMMFS_SLOW:-1}
 
 # The errno_write helper, built by `make unit`; built here when it is missing
 # so that `bats tests/foo.bats` works right after `make`.
@@ -97,7 +99,7 @@ vmmfs_alive() {
 # Wait up to $1 tenths of a second for the daemon to end; its status goes
 # to VMMFS_STATUS.
 vmmfs_reap() {
-	for _ in $(seq "$1"); do
+	for _ in $(seq $(($1 * VMMFS_SLOW))); do
 		if ! vmmfs_alive; then
 			wait "$VMMFS_PID" 2>/dev/null && VMMFS_STATUS=0 || VMMFS_STATUS=$?
 			return 0
