@@ -117,27 +117,49 @@ static void gate_target_mode(struct x86_cpu *c, const struct gate *g, const stru
 		fault_sel(c, EXC_NP, g->sel);
 }
 
-void far_jmp(struct x86_cpu *c, const struct insn *i, uint16_t sel, uint64_t off)
+enum far_kind { FAR_DIRECT, FAR_TASK, FAR_GATE };
+
+/*
+ * What a far jmp or call to sel reaches: a code segment (checked, in *d), a
+ * task (switched to already), or a call gate (read into *g, its target in *d).
+ */
+static enum far_kind far_target(struct x86_cpu *c, const struct insn *i, uint16_t sel,
+				struct x86_seg *d, struct gate *g, int call)
 {
 	uint32_t lo, hi;
+
+	target_desc(c, sel, &lo, &hi);
+	seg_desc_parse(lo, hi, sel, d);
+	if (d->s) {
+		direct_code_check(c, sel, d);
+		return FAR_DIRECT;
+	}
+	if (!(c->mode & MODE_LMA) && task_desc_type(d->type)) {
+		task_far(c, sel, lo, hi, call, i->next);
+		return FAR_TASK;
+	}
+	gate_read(c, sel, lo, hi, g);
+	gate_target(c, g, d);
+	return FAR_GATE;
+}
+
+void far_jmp(struct x86_cpu *c, const struct insn *i, uint16_t sel, uint64_t off)
+{
 	struct x86_seg d;
 	struct gate g;
 
-	target_desc(c, sel, &lo, &hi);
-	seg_desc_parse(lo, hi, sel, &d);
-	if (d.s) {
-		direct_code_check(c, sel, &d);
+	switch (far_target(c, i, sel, &d, &g, 0)) {
+	case FAR_DIRECT:
 		off &= size_mask(i->os);
-	} else if (!(c->mode & MODE_LMA) && task_desc_type(d.type)) {
-		task_far(c, sel, lo, hi, 0, i->next);
+		break;
+	case FAR_TASK:
 		return;
-	} else {
-		gate_read(c, sel, lo, hi, &g);
-		gate_target(c, &g, &d);
+	case FAR_GATE:
 		if (d.type & 4 ? d.dpl > c->cpl : d.dpl != c->cpl)
 			fault_sel(c, EXC_GP, g.sel);
 		gate_target_mode(c, &g, &d);
 		off = g.off;
+		break;
 	}
 	check_rip(c, &d, off);
 	set_cs(c, &d, c->cpl, off);
@@ -153,8 +175,9 @@ static void frame_write(struct x86_cpu *c, const struct x86_seg *ss, unsigned wi
 	for (unsigned k = 0; k < n; k++) {
 		uint64_t a = (sp - (k + 1) * size) & m;
 
-		/* a 64-bit stack (long mode call gates) has no base and no 32-bit wrap */
-		lin_write(c, width == 8 ? a : (uint32_t)(ss->base + a), size, words[k]);
+		/* a 64-bit stack (long mode call gates) has no base and no 32-bit wrap;
+		 * the push belongs to the inner ring, so a supervisor access, as for interrupts */
+		sv_write(c, width == 8 ? a : (uint32_t)(ss->base + a), size, words[k]);
 	}
 }
 
@@ -190,27 +213,23 @@ void far_call(struct x86_cpu *c, const struct insn *i, uint16_t sel, uint64_t of
 	uint64_t sp = sp_get(c, i->ss);
 	unsigned size = i->os;
 	int gated = 0;
-	uint32_t lo, hi;
 	struct x86_seg d;
 	struct gate g;
 
-	target_desc(c, sel, &lo, &hi);
-	seg_desc_parse(lo, hi, sel, &d);
-	if (d.s) {
-		direct_code_check(c, sel, &d);
+	switch (far_target(c, i, sel, &d, &g, 1)) {
+	case FAR_DIRECT:
 		off &= size_mask(i->os);
-	} else if (!(c->mode & MODE_LMA) && task_desc_type(d.type)) {
-		task_far(c, sel, lo, hi, 1, i->next);
+		break;
+	case FAR_TASK:
 		return;
-	} else {
-		gate_read(c, sel, lo, hi, &g);
-		gate_target(c, &g, &d);
+	case FAR_GATE:
 		if (d.dpl > c->cpl)
 			fault_sel(c, EXC_GP, g.sel);
 		gate_target_mode(c, &g, &d);
 		off = g.off;
 		size = g.size;
 		gated = 1;
+		break;
 	}
 	check_rip(c, &d, off);
 	if (gated && !(d.type & 4) && d.dpl < c->cpl) {
