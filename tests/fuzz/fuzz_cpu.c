@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "fs/files.h"
+#include "tests/fuzz/fuzz_arch.h"
 
 #define STEPS 4000
 #define SEED 192
@@ -47,21 +48,7 @@
 #define STACK3 0x8f000
 #define MAGIC_PA 0xf0000
 
-static const char *const arches[] = { "x86", "ppc440" };
-static unsigned narch_ok, arch_ok[2];
 static bool debug_setup;
-
-static void pick_arches(void)
-{
-	const char *only = getenv("FUZZ_ARCH");
-
-	for (unsigned i = 0; i < 2; i++)
-		if (arch_find(arches[i]) && (!only || !strcmp(only, arches[i])))
-			arch_ok[narch_ok++] = i;
-	if (!narch_ok)
-		abort();
-	debug_setup = getenv("FUZZ_DEBUG") != NULL;
-}
 
 static uint32_t word(const uint8_t *seed, unsigned at)
 {
@@ -441,8 +428,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vcpu *v;
 	size_t code;
 
-	if (!narch_ok)
+	if (!narch_ok) {
 		pick_arches();
+		debug_setup = getenv("FUZZ_DEBUG") != NULL;
+	}
 	if (size < 1 || size > 8192)
 		return 0;
 	cfg = data[0];

@@ -33,13 +33,12 @@
 #include <string.h>
 
 #include "fs/files.h"
+#include "tests/fuzz/fuzz_arch.h"
 
 #define STEP_MAX 4096		/* instructions per run op */
 #define RUNS_MAX 16		/* run ops per input: bounds an input's time */
 #define NODES_MAX 128
 
-static const char *const arches[] = { "x86", "ppc440" };
-static unsigned narch_ok, arch_ok[2];
 
 struct nodes {
 	struct node n[NODES_MAX];
@@ -82,17 +81,6 @@ static void walk(struct vm *vm, struct nodes *ns)
 	ns->vm = vm;
 	ns->dir[0] = 0;
 	node_children(&root, vm, collect, ns);
-}
-
-static void pick_arches(void)
-{
-	const char *only = getenv("FUZZ_ARCH");
-
-	for (unsigned i = 0; i < 2; i++)
-		if (arch_find(arches[i]) && (!only || !strcmp(only, arches[i])))
-			arch_ok[narch_ok++] = i;
-	if (!narch_ok)
-		abort();
 }
 
 static void open_node(struct ofile *of, const struct node *n, struct vm *vm)

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fs/files.h"
+#include "tests/fuzz/fuzz_arch.h"
 
 #define STEPS 4000
 #define TEXT_MAX 2048		/* the load line after the path */
@@ -55,21 +56,7 @@ static const struct slot layouts[4][10] = {
 	{ { 0, 16 << 20, 0 }, { 0x1800000, 1 << 20, 0 } },
 };
 
-static const char *const arches[] = { "x86", "ppc440" };
-static unsigned narch_ok, arch_ok[2];
 static bool debug;
-
-static void pick_arches(void)
-{
-	const char *only = getenv("FUZZ_ARCH");
-
-	for (unsigned i = 0; i < 2; i++)
-		if (arch_find(arches[i]) && (!only || !strcmp(only, arches[i])))
-			arch_ok[narch_ok++] = i;
-	if (!narch_ok)
-		abort();
-	debug = getenv("FUZZ_DEBUG") != NULL;
-}
 
 static void add_slots(struct vm *vm, const struct slot *l)
 {
@@ -167,8 +154,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t cfg;
 	int fd, r;
 
-	if (!narch_ok)
+	if (!narch_ok) {
 		pick_arches();
+		debug = getenv("FUZZ_DEBUG") != NULL;
+	}
 	if (size < 1 || size > (1 << 20))
 		return 0;
 	cfg = data[0];
