@@ -9,6 +9,7 @@
 #define INT_PER_ITER 18
 #define WORDS 4096
 #define COM1 0x3f8
+#include "../../guests/x86/boot.h"
 
 	.text
 	.code32
@@ -19,28 +20,7 @@ bench_main:
 	xorl %eax, %eax
 	movl $3 * 1024, %ecx
 	rep stosl
-	movl $pdpt + 3, pml4
-	movl $pd + 3, pdpt
-	movl $pd, %edi
-	movl $0x83, %eax		/* P | W | PS */
-	movl $512, %ecx
-1:	movl %eax, (%edi)
-	addl $0x200000, %eax
-	addl $8, %edi
-	loop 1b
-
-	movl %cr4, %eax
-	orl $0x20, %eax			/* PAE */
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx		/* EFER.LME */
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80000001, %eax		/* PG | PE */
-	movl %eax, %cr0
+	LONG_MODE_ON 3
 	ljmp $0x18, $long_entry
 
 	.code64
@@ -146,10 +126,7 @@ s_checksum:	.asciz " checksum=0x"
 s_insns:	.asciz " insns=0x"
 
 	.bss
-	.align 4096
-pml4:	.space 4096
-pdpt:	.space 4096
-pd:	.space 4096
+	LONG_MODE_TABLES
 table:	.space WORDS * 8
 
 	.section .note.GNU-stack, "", @progbits

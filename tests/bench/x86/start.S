@@ -10,25 +10,9 @@
  * instruction count of the guest's measured loops, known from its source.
  */
 #define COM1 0x3f8
+#include "../../guests/x86/boot.h"
 
-	.section .multiboot, "a"
-	.align 4
-	.long 0x1badb002
-	.long 0x00000003
-	.long -(0x1badb002 + 0x00000003)
-
-	.text
-	.globl _start
-_start:
-	lgdt gdt_desc
-	ljmp $0x08, $1f
-1:	movw $0x10, %cx
-	movw %cx, %ds
-	movw %cx, %es
-	movw %cx, %fs
-	movw %cx, %gs
-	movw %cx, %ss
-	movl $stack_top, %esp
+	MULTIBOOT_ENTRY stack_top
 	call bench_main
 	xorl %eax, %eax
 	jmp guest_exit
