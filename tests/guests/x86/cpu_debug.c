@@ -12,7 +12,7 @@
  */
 #include "lib.h"
 
-/* What the stub pushes (pushal) below the CPU's frame. */
+/* What the interrupt entry pushes (pushal) below the CPU's frame. */
 struct frame {
 	uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax;
 	uint32_t eip, cs, eflags;

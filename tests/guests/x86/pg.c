@@ -7,7 +7,7 @@ volatile uint32_t pf_resume;	/* where a probe continues after its fault */
 static struct gate idt[0x82];
 extern void pf_entry(void), gp_entry(void), ud_entry(void), ring0_return(void);
 extern void user_enter(int kind, uint32_t va, uint32_t eflags, uint32_t eip, uint32_t esp);
-extern const uint8_t user_stub[], user_stub_done[], user_stub_end[];
+extern const uint8_t user_probe[], user_probe_done[], user_probe_end[];
 
 /* The GDT, the TSS and the ring-0 stack ring 3 enters on: supervisor pages like all data. */
 static uint32_t gdt[2 * 7] __attribute__((aligned(8))) = {
@@ -19,7 +19,7 @@ static uint32_t gdt[2 * 7] __attribute__((aligned(8))) = {
 };
 static uint32_t tss[26];
 static uint32_t ring0_stack[1024] __attribute__((aligned(4096)));
-/* ring 3's code (a copy of user_stub) and stack: the only user pages of the identity map */
+/* ring 3's code (a copy of user_probe) and stack: the only user pages of the identity map */
 static uint8_t user_code[4096] __attribute__((aligned(4096)));
 static uint8_t user_stack[4096] __attribute__((aligned(4096)));
 
@@ -188,7 +188,7 @@ int probe_user(int kind, uint32_t va, int ac)
 {
 	uint32_t before = pf_count;
 
-	pf_resume = (uint32_t)user_code + (user_stub_done - user_stub);
+	pf_resume = (uint32_t)user_code + (user_probe_done - user_probe);
 	user_enter(kind, va, 2 | (ac ? 0x40000 : 0), (uint32_t)user_code,
 		   (uint32_t)user_stack + sizeof(user_stack));
 	return pf_count != before;
@@ -220,7 +220,7 @@ static void rings_init(void)
 	gate_set(idt, 0x80, ring0_return, 3);
 	gate_set(idt, 0x81, ring0_return, 0);
 	__asm__ volatile("lgdt %0\n\tlidt %1\n\tltr %w2" : : "m"(gdtr), "m"(idtr), "r"(SEL_TSS));
-	memcpy(user_code, user_stub, user_stub_end - user_stub);
+	memcpy(user_code, user_probe, user_probe_end - user_probe);
 }
 
 int cmdline_has(uint32_t mbinfo, const char *word)

@@ -3,7 +3,7 @@
  * supervisor 4 KiB pages (code, data, stack, tables, and the GDT, IDT and
  * TSS), a #PF handler that records the fault and resumes after the
  * probing instruction, probes for read, write and fetch at CPL 0 and at
- * CPL 3 (a stub on a user page, entered by iret and left by int $0x80).
+ * CPL 3 (a probe on a user page, entered by iret and left by int $0x80).
  * Built for 2-level paging, or PAE with -DPAE.
  */
 #ifndef GUEST_PG_H

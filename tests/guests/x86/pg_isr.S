@@ -1,13 +1,13 @@
 /*
  * Entries for the pg_* guests: #UD, #GP and #PF call pg_fault(frame, vector),
  * which sees the error code and eip and may change where iret goes.
- * user_enter irets to the ring-3 stub (copied onto a user page); the stub
+ * user_enter irets to the ring-3 probe (copied onto a user page); the probe
  * makes one access and comes back to ring 0 through int $0x80, which
  * returns from user_enter.
  */
 	.text
 	.globl pf_entry, gp_entry, ud_entry, user_enter, ring0_return
-	.globl user_stub, user_stub_done, user_stub_end
+	.globl user_probe, user_probe_done, user_probe_end
 ud_entry:
 	pushl $0		/* #UD has no error code: the frame looks the same */
 	pushal
@@ -30,7 +30,7 @@ gp_entry:
 	addl $4, %esp
 	iret
 
-/* user_enter(kind, va, eflags, eip, esp): the stub at eip runs at CPL 3 */
+/* user_enter(kind, va, eflags, eip, esp): the probe at eip runs at CPL 3 */
 user_enter:
 	pushl %ebp
 	pushl %ebx
@@ -64,9 +64,9 @@ ring0_return:
 	popl %ebp
 	ret
 
-/* The ring-3 stub: eax = kind (RD WR FX SEG IO INT STAC), edx = address, selector or port.
+/* The ring-3 probe: eax = kind (RD WR FX SEG IO INT STAC), edx = address, selector or port.
  * Position-independent: it runs from a copy. */
-user_stub:
+user_probe:
 	movl $0x23, %ecx	/* iret to ring 3 left DS and ES unusable */
 	movw %cx, %ds
 	movw %cx, %es
@@ -83,21 +83,21 @@ user_stub:
 	cmpl $6, %eax
 	je 6f
 	movb (%edx), %al
-	jmp user_stub_done
+	jmp user_probe_done
 1:	movb $0xc3, (%edx)
-	jmp user_stub_done
+	jmp user_probe_done
 2:	call *%edx
-	jmp user_stub_done
+	jmp user_probe_done
 3:	movw %dx, %fs
-	jmp user_stub_done
+	jmp user_probe_done
 4:	inb %dx, %al
-	jmp user_stub_done
+	jmp user_probe_done
 5:	int $0x81
-	jmp user_stub_done
+	jmp user_probe_done
 6:	stac
-user_stub_done:
+user_probe_done:
 	int $0x80
-user_stub_end:
+user_probe_end:
 
 	.bss
 kernel_esp:

@@ -1,14 +1,14 @@
 /*
  * Entries for pg_long: #PF and #GP call pg_fault64(frame, vector), which
  * sees the error code and rip (frame[0], frame[1]) and may change where
- * iretq goes.  user_enter64 iretqs to the ring-3 stub (copied onto a user
- * page); the stub makes one access and comes back to ring 0 through
+ * iretq goes.  user_enter64 iretqs to the ring-3 probe (copied onto a user
+ * page); the probe makes one access and comes back to ring 0 through
  * int $0x80, which returns from user_enter64.
  */
 	.text
 	.code64
 	.globl pf_entry64, gp_entry64, user_enter64, ring0_return64
-	.globl user_stub64, user_stub64_done, user_stub64_end
+	.globl user_probe64, user_probe64_done, user_probe64_end
 pf_entry64:
 	pushq %rsi
 	movl $14, %esi
@@ -41,7 +41,7 @@ common:
 	addq $8, %rsp
 	iretq
 
-/* user_enter64(kind, va, rflags, rip, rsp): the stub at rip runs at CPL 3 */
+/* user_enter64(kind, va, rflags, rip, rsp): the probe at rip runs at CPL 3 */
 user_enter64:
 	pushq %rbx
 	pushq %rbp
@@ -72,21 +72,21 @@ ring0_return64:
 	popq %rbx
 	ret
 
-/* The ring-3 stub: eax = kind (0 read, 1 write, 2 fetch), rdx = address.
+/* The ring-3 probe: eax = kind (0 read, 1 write, 2 fetch), rdx = address.
  * Position-independent: it runs from a copy. */
-user_stub64:
+user_probe64:
 	cmpl $1, %eax
 	je 1f
 	cmpl $2, %eax
 	je 2f
 	movb (%rdx), %al
-	jmp user_stub64_done
+	jmp user_probe64_done
 1:	movb $0xc3, (%rdx)
-	jmp user_stub64_done
+	jmp user_probe64_done
 2:	call *%rdx
-user_stub64_done:
+user_probe64_done:
 	int $0x80
-user_stub64_end:
+user_probe64_end:
 
 	.bss
 	.align 8

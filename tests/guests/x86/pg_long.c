@@ -59,7 +59,7 @@ struct gate {
 static struct gate idt[0x81];
 extern void pf_entry64(void), gp_entry64(void), ring0_return64(void);
 extern void user_enter64(int kind, uint64_t va, uint64_t rflags, uint64_t rip, uint64_t rsp);
-extern const uint8_t user_stub64[], user_stub64_done[], user_stub64_end[];
+extern const uint8_t user_probe64[], user_probe64_done[], user_probe64_end[];
 
 static uint64_t gdt[8] = {
 	0,
@@ -101,7 +101,7 @@ static void set_gate(int n, void (*f)(void), unsigned dpl)
 	idt[n] = (struct gate){ a & 0xffff, 0x18, 0, 0x8e | dpl << 5, (a >> 16) & 0xffff, a >> 32, 0 };
 }
 
-/* The GDT with ring-3 segments and the TSS (RSP0: ring0_stack), and the stub on its user page. */
+/* The GDT with ring-3 segments and the TSS (RSP0: ring0_stack), and the probe on its user page. */
 static void rings_init(void)
 {
 	struct {
@@ -116,7 +116,7 @@ static void rings_init(void)
 	gdt[6] = (sizeof(tss) - 1) | (t & 0xffffff) << 16 | 0x89ull << 40 | (t >> 24 & 0xff) << 56;
 	gdt[7] = t >> 32;
 	__asm__ volatile("lgdt %0\n\tltr %w1" : : "m"(gdtr), "r"(0x30));
-	memcpy(user_code, user_stub64, user_stub64_end - user_stub64);
+	memcpy(user_code, user_probe64, user_probe64_end - user_probe64);
 }
 
 /* The access at CPL 3, with EFLAGS.AC = ac there. */
@@ -124,7 +124,7 @@ static int probe_user(int kind, uint64_t va, int ac)
 {
 	uint32_t before = pf_count + gp_count;
 
-	pf_resume = (uint64_t)user_code + (user_stub64_done - user_stub64);
+	pf_resume = (uint64_t)user_code + (user_probe64_done - user_probe64);
 	user_enter64(kind, va, 2 | (ac ? 0x40000 : 0), (uint64_t)user_code,
 		     (uint64_t)user_stack + sizeof(user_stack));
 	return pf_count + gp_count != before;

@@ -5,7 +5,7 @@
  * says "nx": EFER.NXE is set then), each read, write and fetch must fault
  * exactly when the architecture says, with its error code and CR2, and
  * leave the A and D bits as the CPU sets them.  CPL 3 runs the access
- * from a stub on a user page; the GDT, IDT, TSS and ring-0 stack it
+ * from a probe on a user page; the GDT, IDT, TSS and ring-0 stack it
  * enters ring 0 through are on supervisor pages.  Exit code: the number
  * of mismatches.
  */
