@@ -103,7 +103,7 @@ check-asan: deps-test guests
 # The bats suite with the daemon under valgrind (errors or leaks fail the daemon's exit).
 check-valgrind: deps-test all unit
 	@VMMFS_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
-		VMMFS_MOUNT_TENTHS=300 VMMFS_RUN_TIMEOUT=120 VMMFS_RD_TIMEOUT=60 VMMFS_SLOW=6 \
+		VMMFS_MOUNT_TENTHS=300 VMMFS_RUN_TIMEOUT=120 VMMFS_SLOW=12 \
 		VMMFS_LOAD_VMS=4 VMMFS_LOAD_ROUNDS=2 VMMFS_LOAD_SECONDS=600 tools/check.sh
 
 bench: all

@@ -29,10 +29,9 @@ case $VMMFS_BUILD in /*) ;; *) VMMFS_BUILD=$VMMFS_ROOT/$VMMFS_BUILD ;; esac
 GUESTS=$VMMFS_ROOT/tests/guests
 # How long a `run` may block before the test calls it hung.
 VMMFS_RUN_TIMEOUT=${VMMFS_RUN_TIMEOUT:-10}
-# How long a read may block (valgrind runs one thread at a time: a spinning
-# vcpu then delays every file operation, so check-valgrind raises it).
-VMMFS_RD_TIMEOUT=${VMMFS_RD_TIMEOUT:-5}
-# How many times longer the daemon may take to end (check-valgrind raises it).
+# How many times longer than usual a read or the daemon's end may take:
+# valgrind runs one thread at a time, so a spinning vcpu delays every file
+# operation (check-valgrind raises it).
 VMMFS_SLOW=${VMMFS_SLOW:-1}
 
 # The errno_write helper, built by `make unit`; built here when it is missing
@@ -187,7 +186,7 @@ vm_run() {
 
 # rd FILE: cat under a timeout (console, exit, anything that could block).
 rd() {
-	timeout "$VMMFS_RD_TIMEOUT" cat "$@"
+	timeout $((5 * VMMFS_SLOW)) cat "$@"
 }
 
 vm_exit() {
