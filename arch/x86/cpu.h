@@ -79,7 +79,8 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI };
 #define FL_AC 0x40000
 #define FL_ID 0x200000
 #define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
-/* Bits software can change (bit 1 always reads 1; VM/VIF/VIP not modelled). */
+/* Bits popf and iret within a mode can change (bit 1 always reads 1; VIF/VIP not modelled).
+ * VM changes only with the mode: iret to virtual-8086 mode, task switches, events. */
 #define FL_WRITABLE (FL_ARITH | FL_TF | FL_IF | FL_DF | FL_IOPL | FL_NT | FL_RF | FL_AC | FL_ID)
 
 #define CR0_PE 0x1u
@@ -120,7 +121,7 @@ struct lazyf {
 /* Decode mode: what changes how bytes decode, part of every block's key. */
 #define MODE_OP32 1u	/* cs.db: default operand and address size 32 */
 #define MODE_STK32 2u	/* ss.db: esp rather than sp */
-#define MODE_PE 4u	/* protected mode */
+#define MODE_PE 4u	/* protected mode, but not virtual-8086 mode: descriptors, rights */
 #define MODE_LONG 8u	/* 64-bit code segment: REX, 64-bit addresses and stack */
 #define MODE_LMA 16u	/* long mode active (64-bit or compatibility mode): 16-byte IDT gates */
 
@@ -306,7 +307,7 @@ void x86_reset_state(struct x86_cpu *c);
 
 /* ---- flags.c ---- */
 uint64_t flags_get(struct x86_cpu *c);
-void flags_set(struct x86_cpu *c, uint64_t f);	/* all writable bits; keeps bit 1 */
+void flags_set(struct x86_cpu *c, uint64_t f);	/* all writable bits and VM; keeps bit 1 */
 int flags_cf_slow(struct x86_cpu *c);
 int flags_cond(struct x86_cpu *c, unsigned cc);	/* jcc/setcc/cmovcc condition 0-15 */
 void flags_set_arith(struct x86_cpu *c, uint32_t arith);	/* set CF..OF eagerly */
@@ -618,6 +619,8 @@ static inline uint64_t pop(struct x86_cpu *c, unsigned ss, unsigned size)
 
 /* ---- seg.c ---- */
 void seg_load_real(struct x86_cpu *c, unsigned seg, uint16_t sel);
+/* A segment register as entering virtual-8086 mode loads it. */
+void seg_v86(struct x86_seg *s, uint16_t sel);
 /* Load a data or stack segment register as mov/pop/lds do (faults by longjmp). */
 void seg_load(struct x86_cpu *c, unsigned seg, uint16_t sel);
 /* Descriptor fetch without faulting: 0, or the vector to raise (#GP, #NP ...). */

@@ -108,9 +108,9 @@ static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t e
 	uint32_t gsel = vec * 8 + 2 + ext, lo, hi, type;
 	uint16_t sel;
 	unsigned gsz, cpl = c->cpl, ncpl, ist = 0, ss = c->mode & MODE_LONG ? 8 : c->mode & MODE_STK32 ? 4 : 2;
-	uint64_t m, sp, fl = flags_get(c), off, words[6], gbase = c->s.idt.base + vec * gdsz;
+	uint64_t m, sp, fl = flags_get(c), off, words[10], gbase = c->s.idt.base + vec * gdsz;
 	struct x86_seg d, nss = c->s.seg[SEG_SS];
-	int v, n = 0, sw;
+	int v, n = 0, sw, v86 = !!(fl & FL_VM);
 
 	if (vec * gdsz + gdsz - 1 > c->s.idt.limit)
 		return fail(f, EXC_GP, gsel);
@@ -146,6 +146,9 @@ static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t e
 		return fail(f, v, (sel & ~3u) + ext);
 	if (!d.s || !(d.type & 8) || d.dpl > cpl || (lma && (!d.l || d.db)))
 		return fail(f, EXC_GP, (sel & ~3u) + ext);
+	/* virtual-8086 mode is left only for ring 0 */
+	if (v86 && ((d.type & 4) || d.dpl))
+		return fail(f, EXC_GP, (sel & ~3u) + ext);
 	if (!d.p)
 		return fail(f, EXC_NP, (sel & ~3u) + ext);
 	ncpl = d.type & 4 ? cpl : d.dpl;
@@ -163,7 +166,14 @@ static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t e
 		ss = 8;
 		sp &= ~15ull;	/* the 64-bit frame is 16-byte aligned */
 	}
-	/* the frame, top down: ss, sp (on a switch or in long mode), flags, cs, ip, error */
+	/* the frame, top down: from virtual-8086 mode gs, fs, ds, es; ss, sp (on a switch
+	 * or in long mode), flags, cs, ip, error */
+	if (v86) {
+		words[n++] = c->s.seg[SEG_GS].sel;
+		words[n++] = c->s.seg[SEG_FS].sel;
+		words[n++] = c->s.seg[SEG_DS].sel;
+		words[n++] = c->s.seg[SEG_ES].sel;
+	}
 	if (sw || lma) {
 		words[n++] = c->s.seg[SEG_SS].sel;
 		words[n++] = c->s.gpr[RSP];
@@ -190,6 +200,11 @@ static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t e
 	} else {
 		sp_put(c, ss, sp);
 	}
+	/* the handler starts with null data segments: real-mode selectors mean nothing to it */
+	if (v86)
+		for (unsigned s = SEG_ES; s <= SEG_GS; s++)
+			if (s != SEG_CS && s != SEG_SS)
+				c->s.seg[s] = (struct x86_seg){ .sel = 0 };
 	fl &= ~(uint64_t)(FL_TF | FL_NT | FL_RF | FL_VM);
 	if (!(type & 1))
 		fl &= ~(uint64_t)FL_IF;

@@ -30,7 +30,8 @@ H(h_cmpxchg8b);		/* cmpxchg16b with REX.W */
 /* exec_shift.c: op = 0 rol 1 ror 2 rcl 3 rcr 4 shl 5 shr 6 sal 7 sar; imm = count or 0xff for cl */
 H(h_shift); H(h_shld); H(h_shrd);
 
-/* exec_bit.c */
+/* exec_bit.c; x86_v86_iopl: in virtual-8086 mode below IOPL 3, #GP(0) (pushf, popf, int n, iret) */
+void x86_v86_iopl(struct x86_cpu *c);
 H(h_bt_r); H(h_bt_i); H(h_bsf); H(h_bsr); H(h_setcc); H(h_cmovcc);
 H(h_popcnt); H(h_tzcnt); H(h_lzcnt);
 H(h_lahf); H(h_sahf); H(h_clc); H(h_stc); H(h_cmc); H(h_cld); H(h_std); H(h_cli); H(h_sti);

@@ -195,6 +195,12 @@ static void check_iopl(struct x86_cpu *c)
 		x86_fault(c, EXC_GP, 1, 0);
 }
 
+void x86_v86_iopl(struct x86_cpu *c)
+{
+	if ((c->s.rflags & FL_VM) && (c->s.rflags & FL_IOPL) != FL_IOPL)
+		x86_fault(c, EXC_GP, 1, 0);
+}
+
 int h_cli(struct x86_cpu *c, const struct insn *i)
 {
 	(void)i;

@@ -171,8 +171,10 @@ static int soft_int(struct x86_cpu *c, const struct insn *i, unsigned vec)
 	return 1;
 }
 
+/* int3 and into are not IOPL-sensitive in virtual-8086 mode; the gate's DPL decides */
 int h_int(struct x86_cpu *c, const struct insn *i)
 {
+	x86_v86_iopl(c);
 	return soft_int(c, i, i->imm);
 }
 
@@ -203,6 +205,7 @@ int h_iret(struct x86_cpu *c, const struct insn *i)
 		else
 			task_iret(c, i->next);
 	} else {
+		x86_v86_iopl(c);
 		ip = seg_read(c, SEG_SS, sp, os);
 		cs = seg_read(c, SEG_SS, (sp + os) & m, 2);
 		fl = seg_read(c, SEG_SS, (sp + 2 * os) & m, os);

@@ -197,6 +197,7 @@ int h_popa(struct x86_cpu *c, const struct insn *i)
 
 int h_pushf(struct x86_cpu *c, const struct insn *i)
 {
+	x86_v86_iopl(c);
 	push(c, i->ss, i->os, flags_get(c) & ~(uint64_t)(FL_VM | FL_RF));
 	return 0;
 }
@@ -218,7 +219,10 @@ uint64_t x86_flags_merge(struct x86_cpu *c, uint64_t old, uint64_t nw, unsigned 
 /* Ends the block: IF may have opened a window for an interrupt. */
 int h_popf(struct x86_cpu *c, const struct insn *i)
 {
-	uint64_t v = pop(c, i->ss, i->os);
+	uint64_t v;
+
+	x86_v86_iopl(c);
+	v = pop(c, i->ss, i->os);
 
 	flags_set(c, x86_flags_merge(c, flags_get(c), v, i->os));
 	c->s.rip = i->next;

@@ -58,7 +58,7 @@ int h_sysret(struct x86_cpu *c, const struct insn *i)
 	if (c->mode & MODE_LMA) {
 		flat(c, SEG_CS, (to64 ? base + 16 : base) | 3, 3, 1, to64);
 		c->s.rip = to64 ? c->s.gpr[RCX] : (uint32_t)c->s.gpr[RCX];
-		flags_set(c, c->s.gpr[11]);
+		flags_set(c, c->s.gpr[11] & ~(uint64_t)FL_VM);
 	} else {
 		flat(c, SEG_CS, base | 3, 3, 1, 0);
 		c->s.rip = (uint32_t)c->s.gpr[RCX];

@@ -10,7 +10,7 @@
 #include "vmm/vm.h"
 
 /*
- * Above IOPL a port is granted by the I/O permission bitmap of the current
+ * Above IOPL, and always in virtual-8086 mode, a port is granted by the I/O permission bitmap of the current
  * 32- or 64-bit TSS (at the offset the word at 0x66 holds): every bit of
  * the access must be clear.  The CPU reads two bytes of the bitmap; both
  * must be inside the TSS limit.  A 16-bit TSS has no bitmap.
@@ -20,7 +20,7 @@ void x86_io_check(struct x86_cpu *c, uint16_t port, unsigned size)
 	const struct x86_seg *tr = &c->s.seg[SEG_TR];
 	uint64_t off;
 
-	if (!(c->s.cr0 & CR0_PE) || c->cpl <= ((c->s.rflags & FL_IOPL) >> 12))
+	if (!(c->s.cr0 & CR0_PE) || (!(c->s.rflags & FL_VM) && c->cpl <= ((c->s.rflags & FL_IOPL) >> 12)))
 		return;
 	if (!tr->p || !(tr->type & 8) || tr->limit < 0x67)
 		x86_fault(c, EXC_GP, 1, 0);
@@ -193,8 +193,9 @@ int h_invlpg(struct x86_cpu *c, const struct insn *i)
 	return 1;
 }
 
-/* CR4 bits this CPU accepts: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT SMEP SMAP. */
-#define CR4_KNOWN (0x7ffull | CR4_SMEP | CR4_SMAP)
+/* CR4 bits this CPU accepts: TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT SMEP SMAP
+ * (not VME and PVI: virtual-8086 mode runs without the virtual interrupt flag). */
+#define CR4_KNOWN (0x7fcull | CR4_SMEP | CR4_SMAP)
 
 int h_mov_r_cr(struct x86_cpu *c, const struct insn *i)
 {

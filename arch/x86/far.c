@@ -283,6 +283,29 @@ static void null_inner_segments(struct x86_cpu *c, unsigned cpl)
 	}
 }
 
+/*
+ * A 32-bit iret at CPL 0 whose EFLAGS image has VM set returns to
+ * virtual-8086 mode: EIP, CS, EFLAGS, ESP, SS, ES, DS, FS, GS from the
+ * stack, every segment register loaded as in real mode, CPL 3.  EFLAGS is
+ * taken whole (VM, IOPL, IF), as CPL 0 may.
+ */
+static void iret_v86(struct x86_cpu *c, const struct insn *i, uint64_t sp, uint64_t fl)
+{
+	/* the frame's dwords, from the top: which segment register each selector is for */
+	static const int seg_of[9] = { -1, SEG_CS, -1, -1, SEG_SS, SEG_ES, SEG_DS, SEG_FS, SEG_GS };
+	uint64_t m = size_mask(i->ss), w[9];
+
+	for (unsigned k = 0; k < 9; k++)
+		w[k] = seg_read(c, SEG_SS, (sp + 4 * k) & m, 4);
+	flags_set(c, fl);
+	for (unsigned k = 0; k < 9; k++)
+		if (seg_of[k] >= 0)
+			seg_v86(&c->s.seg[seg_of[k]], w[k]);
+	c->s.rip = w[0] & 0xffff;
+	c->s.gpr[RSP] = (uint32_t)w[3];
+	x86_mode_update(c);
+}
+
 void far_return(struct x86_cpu *c, const struct insn *i, unsigned imm, int iret)
 {
 	unsigned os = i->os, n = iret ? 3 : 2, cpl = c->cpl, rpl;
@@ -294,8 +317,14 @@ void far_return(struct x86_cpu *c, const struct insn *i, unsigned imm, int iret)
 
 	ip = seg_read(c, SEG_SS, sp, os) & size_mask(os);
 	cs = seg_read(c, SEG_SS, (sp + os) & m, 2);
-	if (iret)
-		fl = x86_flags_merge(c, flags_get(c), seg_read(c, SEG_SS, (sp + 2 * os) & m, os), os);
+	if (iret) {
+		fl = seg_read(c, SEG_SS, (sp + 2 * os) & m, os);
+		if ((fl & FL_VM) && os == 4 && cpl == 0 && !(c->mode & MODE_LMA)) {
+			iret_v86(c, i, sp, fl);
+			return;
+		}
+		fl = x86_flags_merge(c, flags_get(c), fl, os);
+	}
 	rpl = cs & 3;
 	target_desc(c, cs, &lo, &hi);
 	seg_desc_parse(lo, hi, cs, &d);

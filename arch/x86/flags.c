@@ -72,7 +72,7 @@ uint64_t flags_get(struct x86_cpu *c)
 
 void flags_set(struct x86_cpu *c, uint64_t f)
 {
-	c->s.rflags = (f & FL_WRITABLE) | 2;
+	c->s.rflags = (f & (FL_WRITABLE | FL_VM)) | 2;
 	c->lf.op = LF_NONE;
 }
 

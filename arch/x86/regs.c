@@ -80,7 +80,7 @@ static void state_get(struct vcpu *v, void *out)
 
 #define RFLAGS_OK (FL_WRITABLE | 2 | FL_VM | (1u << 19) | (1u << 20))
 #define CR0_OK 0xe005003fu
-#define CR4_OK (0x7ffu | CR4_SMEP | CR4_SMAP)
+#define CR4_OK (0x7fcu | CR4_SMEP | CR4_SMAP)	/* as mov to cr4 (exec_sys.c): no VME, PVI */
 #define APIC_BASE_FLAGS 0xd00u	/* BSP, x2APIC enable, global enable */
 
 static int canonical(uint64_t a)
@@ -132,8 +132,6 @@ static int state_check(const struct x86_state *st, char *why, size_t whylen)
 		return bad(why, whylen, -EINVAL, "rip=0x%llx is not canonical", (unsigned long long)st->rip);
 	if (st->rflags & ~(uint64_t)RFLAGS_OK)
 		return bad(why, whylen, -EINVAL, "rflags=0x%llx sets reserved bits", (unsigned long long)st->rflags);
-	if (st->rflags & FL_VM)
-		return bad(why, whylen, -EINVAL, "rflags=0x%llx: virtual-8086 mode is not implemented", (unsigned long long)st->rflags);
 	for (int s = 0; s < SEG_NR; s++)
 		if ((r = check_seg(&st->seg[s], names[s], lm, why, whylen)))
 			return r;

@@ -26,6 +26,18 @@ void seg_load_real(struct x86_cpu *c, unsigned seg, uint16_t sel)
 		seg_checks_update(c);
 }
 
+/*
+ * Virtual-8086 mode (SDM vol. 3 20.1.1): every segment register works as
+ * in real mode, a 64 KiB read/write segment at selector << 4, at CPL 3.
+ * Entering the mode gives all six these attributes; real-mode loads in it
+ * then change only the selector and base.
+ */
+void seg_v86(struct x86_seg *s, uint16_t sel)
+{
+	*s = (struct x86_seg){ .sel = sel, .base = (uint32_t)sel << 4, .limit = 0xffff, .type = 3, .s = 1,
+			       .dpl = 3, .p = 1 };
+}
+
 void seg_desc_parse(uint32_t lo, uint32_t hi, uint16_t sel, struct x86_seg *d)
 {
 	d->sel = sel;

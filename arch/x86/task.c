@@ -20,24 +20,39 @@
  * instruction, as the #TS page says.  QEMU's TCG returns such a fault to
  * the instruction that switched instead.
  *
- * 16-bit TSSes and a new task in virtual-8086 mode end the run with
- * reason=internal_error.  Long mode has no task switches: the callers
- * raise #GP before coming here.
+ * The TSS's type gives its format: a 286 TSS (types 1 and 3) holds the
+ * 16-bit state (IP, FLAGS, AX..DI, ES CS SS DS, no CR3, FS and GS), a 386
+ * TSS (9 and 11) the 32-bit one.  The old task's state goes into its own
+ * TSS's format and the new task's comes from the new TSS's, so a switch
+ * may cross formats.  A 16-bit task's EFLAGS bits 16-31, FS, GS and the
+ * upper halves of the registers it loads are zero (QEMU's TCG too).  A new
+ * task whose EFLAGS has VM set runs in virtual-8086 mode: its segment
+ * registers are loaded as in real mode, without checks, at CPL 3.
+ * Long mode has no task switches: the callers raise #GP before coming here.
  */
 #include "task.h"
 #include "mmu.h"
 
 enum { SRC_JMP, SRC_CALL, SRC_IRET, SRC_EVENT };
 
-/* The 32-bit TSS. */
 #define TSS_LINK 0x00
-#define TSS_CR3 0x1c
-#define TSS_EIP 0x20
-#define TSS_EFLAGS 0x24
-#define TSS_GPR 0x28
-#define TSS_SEG 0x48
-#define TSS_LDT 0x60
-#define TSS32_MIN_LIMIT 0x67
+/* Where a TSS format keeps the state a switch saves and loads. */
+struct tss_fmt {
+	unsigned w;		/* width of EIP, EFLAGS and the registers */
+	unsigned ip, flags, gpr, seg, nseg, ldt, min_limit;
+	unsigned cr3;		/* 0: none */
+};
+static const struct tss_fmt tss16 = { .w = 2, .ip = 0x0e, .flags = 0x10, .gpr = 0x12, .seg = 0x22,
+				      .nseg = 4, .ldt = 0x2a, .min_limit = 0x2b };
+static const struct tss_fmt tss32 = { .w = 4, .ip = 0x20, .flags = 0x24, .gpr = 0x28, .seg = 0x48,
+				      .nseg = 6, .ldt = 0x60, .min_limit = 0x67, .cr3 = 0x1c };
+
+/* The format of a TSS descriptor's type: bit 3 tells 386 from 286. */
+static const struct tss_fmt *tss_fmt(unsigned type)
+{
+	return type & 8 ? &tss32 : &tss16;
+}
+
 #define DESC_BUSY 0x200		/* bit 1 of a TSS descriptor's type, in its high dword */
 #define DESC_P 0x8000
 #define DR7_LOCAL 0x55ull	/* L0-L3 */
@@ -62,26 +77,29 @@ static void set_busy(struct x86_cpu *c, uint16_t sel, int busy)
 	sys_write(c, a, 4, busy ? hi | DESC_BUSY : hi & ~DESC_BUSY);
 }
 
-static void tss_image_read(struct x86_cpu *c, uint32_t base, struct tss_image *n)
+/* Segment selectors sit in consecutive slots, 2 bytes apart in a 286 TSS, 4 in a 386 one. */
+static void tss_image_read(struct x86_cpu *c, uint32_t base, const struct tss_fmt *t, struct tss_image *n)
 {
-	n->cr3 = sys_read(c, (uint32_t)(base + TSS_CR3), 4);
-	n->eip = sys_read(c, (uint32_t)(base + TSS_EIP), 4);
-	n->eflags = sys_read(c, (uint32_t)(base + TSS_EFLAGS), 4);
+	*n = (struct tss_image){ 0 };
+	if (t->cr3)
+		n->cr3 = sys_read(c, (uint32_t)(base + t->cr3), 4);
+	n->eip = sys_read(c, (uint32_t)(base + t->ip), t->w);
+	n->eflags = sys_read(c, (uint32_t)(base + t->flags), t->w);
 	for (unsigned k = 0; k < 8; k++)
-		n->gpr[k] = sys_read(c, (uint32_t)(base + TSS_GPR + 4 * k), 4);
-	for (unsigned k = 0; k < 6; k++)
-		n->seg[k] = sys_read(c, (uint32_t)(base + TSS_SEG + 4 * k), 2);
-	n->ldt = sys_read(c, (uint32_t)(base + TSS_LDT), 2);
+		n->gpr[k] = sys_read(c, (uint32_t)(base + t->gpr + t->w * k), t->w);
+	for (unsigned k = 0; k < t->nseg; k++)
+		n->seg[k] = sys_read(c, (uint32_t)(base + t->seg + t->w * k), 2);
+	n->ldt = sys_read(c, (uint32_t)(base + t->ldt), 2);
 }
 
-static void tss_save(struct x86_cpu *c, uint32_t base, uint64_t eip, uint64_t eflags)
+static void tss_save(struct x86_cpu *c, uint32_t base, const struct tss_fmt *t, uint64_t eip, uint64_t eflags)
 {
-	sys_write(c, (uint32_t)(base + TSS_EIP), 4, (uint32_t)eip);
-	sys_write(c, (uint32_t)(base + TSS_EFLAGS), 4, (uint32_t)eflags);
+	sys_write(c, (uint32_t)(base + t->ip), t->w, (uint32_t)eip);
+	sys_write(c, (uint32_t)(base + t->flags), t->w, (uint32_t)eflags);
 	for (unsigned k = 0; k < 8; k++)
-		sys_write(c, (uint32_t)(base + TSS_GPR + 4 * k), 4, (uint32_t)c->s.gpr[k]);
-	for (unsigned k = 0; k < 6; k++)
-		sys_write(c, (uint32_t)(base + TSS_SEG + 4 * k), 2, c->s.seg[k].sel);
+		sys_write(c, (uint32_t)(base + t->gpr + t->w * k), t->w, (uint32_t)c->s.gpr[k]);
+	for (unsigned k = 0; k < t->nseg; k++)
+		sys_write(c, (uint32_t)(base + t->seg + t->w * k), 2, c->s.seg[k].sel);
 }
 
 /* The new task's LDT: a present LDT descriptor in the GDT, or a null selector. */
@@ -159,23 +177,22 @@ static int task_switch(struct x86_cpu *c, uint16_t sel, uint32_t lo, uint32_t hi
 	struct x86_seg nt, *tr = &c->s.seg[SEG_TR];
 	uint32_t old_base = (uint32_t)tr->base;
 	uint16_t old_sel = tr->sel;
+	const struct tss_fmt *ot = tss_fmt(tr->type), *t;
 	struct tss_image n;
 	uint64_t ofl;
-	unsigned cpl;
+	unsigned cpl, v86;
 
 	seg_desc_parse(lo, hi, sel, &nt);
-	if (!(nt.type & 8) || !(tr->type & 8))
-		x86_internal(c, "task switch with a 16-bit TSS: only 32-bit TSSes are implemented");
-	if ((sel & 4) || nt.limit < TSS32_MIN_LIMIT)
+	t = tss_fmt(nt.type);
+	if ((sel & 4) || nt.limit < t->min_limit)
 		return fault(f, EXC_TS, (sel & ~3u) | ext, 0);
-	tss_image_read(c, (uint32_t)nt.base, &n);
-	if (n.eflags & FL_VM)
-		x86_internal(c, "task switch to a task with EFLAGS.VM set: virtual-8086 mode is not implemented");
+	tss_image_read(c, (uint32_t)nt.base, t, &n);
+	v86 = !!(n.eflags & FL_VM);
 
 	ofl = flags_get(c);
 	if (src == SRC_IRET)
 		ofl &= ~(uint64_t)FL_NT;
-	tss_save(c, old_base, next_ip, ofl);
+	tss_save(c, old_base, ot, next_ip, ofl);
 	if (src == SRC_CALL || src == SRC_EVENT) {
 		sys_write(c, (uint32_t)(nt.base + TSS_LINK), 2, old_sel);
 		n.eflags |= FL_NT;
@@ -194,21 +211,26 @@ static int task_switch(struct x86_cpu *c, uint16_t sel, uint32_t lo, uint32_t hi
 	flags_set(c, n.eflags);
 	for (unsigned k = 0; k < 8; k++)
 		c->s.gpr[k] = n.gpr[k];
-	cpl = n.seg[SEG_CS] & 3;
-	/* the selectors first, unusable until each descriptor passes its checks */
-	for (unsigned k = 0; k < 6; k++)
-		c->s.seg[k] = (struct x86_seg){ .sel = n.seg[k], .dpl = k == SEG_CS ? cpl : 0 };
+	cpl = v86 ? 3 : n.seg[SEG_CS] & 3;
+	/* the selectors first, unusable until each descriptor passes its checks;
+	 * virtual-8086 segments have no descriptors and nothing to check */
+	for (unsigned k = 0; k < 6; k++) {
+		if (v86)
+			seg_v86(&c->s.seg[k], n.seg[k]);
+		else
+			c->s.seg[k] = (struct x86_seg){ .sel = n.seg[k], .dpl = k == SEG_CS ? cpl : 0 };
+	}
 	c->s.seg[SEG_LDT] = (struct x86_seg){ .sel = n.ldt };
 	x86_mode_update(c);
 	if (c->s.dr7 & DR7_LOCAL) {
 		c->s.dr7 &= ~DR7_LOCAL;
 		x86_debug_update(c);
 	}
-	if (c->s.cr0 & CR0_PG)
+	if ((c->s.cr0 & CR0_PG) && t->cr3)
 		mmu_cr3_write(c, n.cr3);
 	if (load_ldt(c, n.ldt, ext, f))
 		return -1;
-	for (unsigned k = 0; k < 6; k++)
+	for (unsigned k = 0; k < 6 && !v86; k++)
 		if (load_seg(c, order[k], n.seg[order[k]], cpl, ext, f)) {
 			x86_mode_update(c);
 			return -1;
@@ -285,10 +307,12 @@ int task_gate_event(struct x86_cpu *c, uint32_t gate_lo, int has_err, uint32_t e
 	if (task_switch(c, sel, lo, hi, SRC_EVENT, ret_ip, ext, f))
 		return -1;
 	if (has_err) {
-		/* a 32-bit TSS: the error code is a dword on the new task's stack */
+		/* as wide as the new TSS's registers: a word for a 286 TSS, a dword for a 386 one */
+		unsigned w = tss_fmt(c->s.seg[SEG_TR].type)->w;
+
 		ss = c->s.seg[SEG_SS].db ? 4 : 2;
-		sp = (sp_get(c, ss) - 4) & size_mask(ss);
-		seg_write(c, SEG_SS, sp, 4, err);
+		sp = (sp_get(c, ss) - w) & size_mask(ss);
+		seg_write(c, SEG_SS, sp, w, err);
 		sp_put(c, ss, sp);
 	}
 	return 0;

@@ -23,7 +23,8 @@ void x86_mode_update(struct x86_cpu *c)
 		m |= MODE_OP32;
 	if (c->s.seg[SEG_SS].db)
 		m |= MODE_STK32;
-	if (c->s.cr0 & CR0_PE)
+	/* virtual-8086 mode decodes and checks segments as real mode does */
+	if ((c->s.cr0 & CR0_PE) && !(c->s.rflags & FL_VM))
 		m |= MODE_PE;
 	if (c->s.efer & EFER_LMA) {
 		m |= MODE_LMA;
@@ -31,7 +32,7 @@ void x86_mode_update(struct x86_cpu *c)
 			m = (m & ~MODE_STK32) | MODE_LONG | MODE_OP32;
 	}
 	c->mode = m;
-	c->cpl = (c->s.cr0 & CR0_PE) ? c->s.seg[SEG_CS].dpl : 0;
+	c->cpl = !(c->s.cr0 & CR0_PE) ? 0 : (c->s.rflags & FL_VM) ? 3 : c->s.seg[SEG_CS].dpl;
 	seg_checks_update(c);
 	/* soft TLB entries hold the rights of one side of the U/S line */
 	if ((c->cpl == 3) != c->tlb_user) {
