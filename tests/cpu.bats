@@ -75,6 +75,17 @@ assert_console() {
 	assert_line "cr0=0x19"
 }
 
+@test "286 TSSes by call, gate and jmp; virtual-8086 mode: iret in, faults, int n frame, I/O bitmap, iret back" {
+	vm_new t
+	vm_load t cpu_v86.elf
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
+	assert_console t cpu_v86.elf
+	run rd "$MNT/t/sregs"
+	assert_line "tr.sel=0x28"
+	assert_line "cr0=0x19"
+}
+
 @test "modes: real mode, 16-bit protected mode, 32-bit, long and compatibility mode, and back" {
 	vm_new t
 	vm_load t cpu_modes.elf

@@ -8,8 +8,8 @@
 # syscalls, sysenter, TSS stack switches, the I/O permission bitmap and #GP
 # error codes, debug registers with TF single-stepping, far transfers
 # through conforming segments and call gates (cpu_gate, cpu_gate64 in long
-# mode), hardware task switches (cpu_task) and the way from real mode to
-# long mode and back (cpu_modes).  cpu_seg is not here: QEMU's TCG does
+# mode), hardware task switches (cpu_task), 286 TSSes and virtual-8086 mode
+# (cpu_v86) and the way from real mode to long mode and back (cpu_modes).  cpu_seg is not here: QEMU's TCG does
 # not check data segment limits.
 #
 #   tests/diff_x86.sh MNT [GUEST.elf ...]
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 mnt=${1:?usage: tests/diff_x86.sh MOUNTPOINT [GUEST.elf ...]}
 shift
 dir=tests/guests/x86
-guests=${*:-"hello.elf demo.elf compute.elf cpu_compute64.elf cpu_ring64.elf cpu_debug.elf cpu_ring32.elf cpu_gate.elf cpu_gate64.elf cpu_task.elf cpu_modes.elf"}
+guests=${*:-"hello.elf demo.elf compute.elf cpu_compute64.elf cpu_ring64.elf cpu_debug.elf cpu_ring32.elf cpu_gate.elf cpu_gate64.elf cpu_task.elf cpu_v86.elf cpu_modes.elf"}
 fail=0
 n=0
 for g in $guests; do

@@ -24,8 +24,9 @@
  * 16-bit state (IP, FLAGS, AX..DI, ES CS SS DS, no CR3, FS and GS), a 386
  * TSS (9 and 11) the 32-bit one.  The old task's state goes into its own
  * TSS's format and the new task's comes from the new TSS's, so a switch
- * may cross formats.  A 16-bit task's EFLAGS bits 16-31, FS, GS and the
- * upper halves of the registers it loads are zero (QEMU's TCG too).  A new
+ * may cross formats.  Loading a 286 TSS leaves the upper halves of the
+ * general registers and of EFLAGS as they were (the SDM leaves them
+ * undefined; QEMU's TCG keeps them), but VM clear, and FS and GS null.  A new
  * task whose EFLAGS has VM set runs in virtual-8086 mode: its segment
  * registers are loaded as in real mode, without checks, at CPL 3.
  * Long mode has no task switches: the callers raise #GP before coming here.
@@ -193,6 +194,11 @@ static int task_switch(struct x86_cpu *c, uint16_t sel, uint32_t lo, uint32_t hi
 	if (src == SRC_IRET)
 		ofl &= ~(uint64_t)FL_NT;
 	tss_save(c, old_base, ot, next_ip, ofl);
+	if (t->w == 2) {
+		n.eflags |= (uint32_t)ofl & 0xffff0000u & ~(uint32_t)FL_VM;
+		for (unsigned k = 0; k < 8; k++)
+			n.gpr[k] |= (uint32_t)c->s.gpr[k] & 0xffff0000u;
+	}
 	if (src == SRC_CALL || src == SRC_EVENT) {
 		sys_write(c, (uint32_t)(nt.base + TSS_LINK), 2, old_sel);
 		n.eflags |= FL_NT;

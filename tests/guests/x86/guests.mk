@@ -10,7 +10,7 @@ X86G_LIB  := $(X86G_OBJ)/boot.o $(X86G_OBJ)/lib.o
 
 X86G_ELFS := $(addprefix $(X86G)/,hello.elf demo.elf io.elf mmio.elf dirty.elf events.elf \
              compute.elf realmode.elf cpu_debug.elf cpu_ring32.elf \
-             cpu_gate.elf cpu_seg.elf cpu_task.elf cpu_modes.elf)
+             cpu_gate.elf cpu_seg.elf cpu_task.elf cpu_modes.elf cpu_v86.elf)
 GUESTS    += $(X86G_ELFS)
 
 $(X86G_OBJ)/%.o: $(X86G)/%.c $(X86G)/lib.h
@@ -25,7 +25,7 @@ $(X86G)/%.elf: $(X86G_OBJ)/%.o $(X86G_LIB) $(X86G)/link.ld
 	$(X86G_LD) -o $@ $(X86G_LIB) $<
 
 # The 32-bit assembly guests: boot.S calls their main, asm32.S has what they share.
-X86G_ASM32 := $(addprefix $(X86G)/,cpu_ring32.elf cpu_gate.elf cpu_seg.elf cpu_task.elf)
+X86G_ASM32 := $(addprefix $(X86G)/,cpu_ring32.elf cpu_gate.elf cpu_seg.elf cpu_task.elf cpu_v86.elf)
 $(X86G_ASM32:$(X86G)/%.elf=$(X86G_OBJ)/%.o): $(X86G)/asm32.h
 
 $(X86G_ASM32): $(X86G)/%.elf: $(X86G_OBJ)/%.o $(X86G_OBJ)/asm32.o $(X86G_LIB) $(X86G)/link.ld
