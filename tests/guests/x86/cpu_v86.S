@@ -5,13 +5,19 @@
  *   TSS (upper halves zero), FS and GS are null, NT set, the link names
  *   the caller; A's iret goes back and saves its IP, FLAGS (NT clear) and
  *   registers as words; A again through a task gate, then by far jmp
- *   (NT clear, busy bits move) and back by far jmp;
- * - virtual-8086 mode entered by iret from ring 0: segment arithmetic,
+ *   (NT clear, busy bits move) and back by far jmp; #TS(sel) for a 286
+ *   TSS shorter than 0x2c bytes;
+ * - virtual-8086 mode entered by a far jmp to a 32-bit TSS whose EFLAGS
+ *   has VM: the task runs at 0x800:IP and comes back through a DPL-3 task
+ *   gate in the IDT (its saved EFLAGS keep VM);
+ * - virtual-8086 mode entered by iret from ring 0, with paging on: segment arithmetic,
  *   rep movsb, the 0x66 and 0x67 prefixes, a far call and ret through
  *   another segment value, COM1 granted by the TSS I/O bitmap and port
- *   0x61 denied (#GP(0)), cli, pushf, int n and hlt at IOPL 0 (#GP(0)),
- *   int3 through a DPL-3 gate (not IOPL-sensitive; its handler raises
- *   IOPL to 3), then at IOPL 3 cli, pushf, an int n whose ring-0 handler
+ *   0x61 denied (#GP(0)), a read of a supervisor page (#PF, a user
+ *   access), cli, pushf, int n and hlt at IOPL 0 (#GP(0)), into and int3
+ *   through DPL-3 gates (not IOPL-sensitive; int3's handler raises IOPL
+ *   to 3), then at IOPL 3 cli, pushf, int n through gates to a conforming
+ *   and to a ring-3 code segment (#GP(sel)), an int n whose ring-0 handler
  *   prints the frame (GS FS DS ES SS ESP EFLAGS CS EIP) and the null data
  *   segments it was given and irets back to virtual-8086 mode, and a
  *   real-mode iret; int $0x31 leaves for good.
@@ -35,11 +41,21 @@ main:
 	SEG(gdt + 0x30, tss16_a, 0x2b, 0x0081)		/* a 286 TSS */
 	SEG(gdt + 0x38, a16_entry, 0xfffff, 0xc09a)	/* task A's code, at offset 0 */
 	GATE(gdt + 0x40, 0, 0x30, 0x8500)		/* task gate -> A */
+	SEG(gdt + 0x48, tss_v86, 0x67, 0x0089)		/* a 32-bit TSS whose task is in v86 mode */
+	SEG(gdt + 0x50, 0, 0xfffff, 0xc09e)		/* ring-0 conforming code */
+	SEG(gdt + 0x58, tss16_a, 0x2a, 0x0081)		/* a 286 TSS one byte short */
+	INTR(10, isr_ts)
 	INTR(13, gp86)
+	INTR(14, pf86)
 	INTR(3, bp86)
+	INTR(4, of86)
 	INTR(0x30, int30)
 	INTR(0x31, int31)
-	orb $0x60, idt + 3 * 8 + 5			/* DPL 3: reachable by int3 and int n */
+	GATE(idt + 0x32 * 8, 0, 0x28, 0xe500)		/* DPL 3 task gate -> main */
+	GATE(idt + 0x33 * 8, int30, 0x50, 0xee00)	/* DPL 3, to conforming code */
+	GATE(idt + 0x34 * 8, int30, 0x18, 0xee00)	/* DPL 3, to ring-3 code */
+	orb $0x60, idt + 3 * 8 + 5			/* DPL 3: reachable by int3, into and int n */
+	orb $0x60, idt + 4 * 8 + 5
 	orb $0x60, idt + 0x30 * 8 + 5
 	orb $0x60, idt + 0x31 * 8 + 5
 	movw $0x68, tss + 0x66				/* the I/O bitmap: only COM1 granted */
@@ -75,12 +91,46 @@ main:
 	SHOW(msg_type_a, %eax)
 	TYPE(0x28)
 	SHOW(msg_type_main, %eax)
+	FAULT(ljmp $0x58, $0)		/* #TS(0x58) */
 
-	/* 4: virtual-8086 mode by iret */
+	/* 4: virtual-8086 mode by a task switch; back through a task gate */
 	mov $v86_start, %esi
 	mov $V86_BASE, %edi
 	mov $v86_end - v86_start, %ecx
 	rep movsb
+	ljmp $0x48, $0
+	str %eax
+	SHOW(msg_main_tr, %eax)
+	movzwl tss, %eax
+	SHOW(msg_main_link, %eax)
+	SHOW(msg_v86_eflags, tss_v86 + 0x24)
+	SHOW(msg_v86_eip, tss_v86 + 0x20)
+	SHOW(msg_v86_cs, tss_v86 + 0x4c)
+	TYPE(0x48)
+	SHOW(msg_type_v86, %eax)
+	pushf
+	andl $~0x4000, (%esp)		/* NT: the task gate nested main in the v86 task */
+	popf
+
+	/* 5: paging, with the page at 0xb000 for the supervisor only */
+	xor %ecx, %ecx
+1:	mov %ecx, %eax
+	shl $12, %eax
+	or $7, %eax
+	mov %eax, pt0(, %ecx, 4)
+	inc %ecx
+	cmp $1024, %ecx
+	jne 1b
+	andl $~4, pt0 + 0xb * 4
+	mov $pt0 + 7, %eax
+	mov %eax, pd
+	mov $pd, %eax
+	mov %eax, %cr3
+	mov %cr0, %eax
+	or $0x80000000, %eax
+	mov %eax, %cr0
+
+	/* 6: virtual-8086 mode by iret */
 	push $0x800			/* gs */
 	push $0x800			/* fs */
 	push $0x800			/* ds */
@@ -133,6 +183,31 @@ gp86:
 	add $4, %esp
 	iret
 
+/* #PF from virtual-8086 mode: error code and CR2, resumed as #GP is */
+pf86:
+	pushal
+	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	SHOW(msg_pf, 32(%esp))
+	mov %cr2, %eax
+	SHOW(msg_cr2, %eax)
+	movzwl V86_BASE + RESUME, %eax
+	mov %eax, 36(%esp)
+	popal
+	add $4, %esp
+	iret
+
+/* into from virtual-8086 mode */
+of86:
+	pushal
+	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	SHOW(msg_of_ip, 32(%esp))
+	popal
+	iret
+
 /* int3 from virtual-8086 mode: the frame's EFLAGS, and IOPL 3 from now on */
 bp86:
 	pushal
@@ -179,6 +254,9 @@ int31:
 	mov $0x10, %ax
 	mov %ax, %ds
 	mov %ax, %es
+	mov %cr0, %eax
+	and $0x7fffffff, %eax
+	mov %eax, %cr0
 	xor %ebx, %ebx
 1:	movzwl V86_BASE + 0x600(, %ebx, 2), %eax
 	push %eax
@@ -186,7 +264,7 @@ int31:
 	call show
 	add $8, %esp
 	inc %ebx
-	cmp $10, %ebx
+	cmp $12, %ebx
 	jne 1b
 	push $V86_BASE + COPY
 	call ser_puts
@@ -232,6 +310,10 @@ v86_start:
 	movw $OFF(1f), RESUME
 	in $0x61, %al
 1:	movw $OFF(1f), RESUME
+	mov $0xb00, %ax
+	mov %ax, %es
+	mov %es:0, %ax
+1:	movw $OFF(1f), RESUME
 	cli
 1:	movw $OFF(1f), RESUME
 	pushf
@@ -239,14 +321,21 @@ v86_start:
 	int $0x30
 1:	movw $OFF(1f), RESUME
 	hlt
-1:	/* int3 goes through its DPL-3 gate; the handler raises IOPL to 3 */
+1:	/* into and int3 go through their DPL-3 gates; int3's handler raises IOPL to 3 */
+	mov $0x7f, %al
+	add $1, %al
+	into
 	int3
 	cli
 	pushf
 	pop %ax
 	mov %ax, R(5)
 	sti
-	mov $0x801, %ax
+	movw $OFF(1f), RESUME
+	int $0x33
+1:	movw $OFF(1f), RESUME
+	int $0x34
+1:	mov $0x801, %ax
 	mov %ax, %es
 	mov $0x802, %ax
 	mov %ax, %fs
@@ -267,6 +356,14 @@ v86_start:
 v86_far:
 	mov %cs, R(4)
 	lret
+/* the task 0x48 (IOPL 3): back to main through the task gate */
+v86_task:
+	mov %cs, R(10)
+	pushf
+	pop %ax
+	mov %ax, R(11)
+	int $0x32
+v86_task_end:
 v86_msg:
 	.asciz "copied by rep movsb in v86\n"
 v86_msg_end:
@@ -290,6 +387,15 @@ msg_tr:		.asciz "  tr="
 msg_link:	.asciz "  link="
 msg_nt:		.asciz "  eflags.nt="
 msg_gp:		.asciz "#GP error="
+msg_pf:		.asciz "#PF error="
+msg_cr2:	.asciz "  cr2="
+msg_of_ip:	.asciz "into: ip="
+msg_main_tr:	.asciz "main back from the v86 task: tr="
+msg_main_link:	.asciz "  link="
+msg_v86_eflags:	.asciz "  v86 task's saved eflags="
+msg_v86_eip:	.asciz "  saved eip="
+msg_v86_cs:	.asciz "  saved cs="
+msg_type_v86:	.asciz "  v86 task's descriptor type="
 msg_ip:		.asciz "  ip="
 msg_bp_ip:	.asciz "int3: ip="
 msg_bp_fl:	.asciz "  eflags="
@@ -316,10 +422,12 @@ r_es:		.asciz "es after iret to v86="
 r_fs:		.asciz "fs after iret to v86="
 r_sp:		.asciz "sp after iret to v86="
 r_iret:		.asciz "after a real-mode iret="
+r_tcs:		.asciz "v86 task: cs="
+r_tfl:		.asciz "  flags="
 msg_done:	.asciz "v86: done\n"
 	.align 4
 frame_names:	.long f_eip, f_cs, f_fl, f_esp, f_ss, f_es, f_ds, f_fs, f_gs
-result_names:	.long r_seg, r_di, r_lo, r_hi, r_cs, r_fl, r_es, r_fs, r_sp, r_iret
+result_names:	.long r_seg, r_di, r_lo, r_hi, r_cs, r_fl, r_es, r_fs, r_sp, r_iret, r_tcs, r_tfl
 seen:		.word 0, 0, 0, 0
 
 	.align 8
@@ -329,6 +437,9 @@ gdt:
 	.quad 0				/* 0x30: 286 TSS, task A */
 	.quad 0				/* 0x38: task A's code */
 	.quad 0				/* 0x40: task gate -> A */
+	.quad 0				/* 0x48: 32-bit TSS, the v86 task */
+	.quad 0				/* 0x50: ring-0 conforming code */
+	.quad 0				/* 0x58: 286 TSS, too short */
 	GDT_END
 
 /* 286 TSS: link, sp0 ss0 sp1 ss1 sp2 ss2, ip, flags, ax cx dx bx sp bp si di, es cs ss ds, ldt */
@@ -340,8 +451,19 @@ tss16_a:
 	.word 0x10, 0x38, 0x10, 0x10, 0
 	.align 4
 tss:		.space 0x68 + 129
+/* 32-bit TSS: link, esp0-ss2, cr3, eip, eflags (VM, IOPL 3), eax..edi, es cs ss ds fs gs, ldt */
+	.align 4
+tss_v86:
+	.long 0, 0, 0, 0, 0, 0, 0, 0
+	.long OFF(v86_task), 0x23002
+	.long 0, 0, 0, 0, 0x800, 0, 0, 0
+	.long 0x800, 0x800, 0x900, 0x800, 0x800, 0x800, 0
+	.word 0, 0x68
 
 	.bss
+	.align 4096
+pd:		.space 4096
+pt0:		.space 4096
 	.align 16
 		.space 2048
 k_stack_top:
