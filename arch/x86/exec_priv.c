@@ -76,7 +76,8 @@ int h_sysenter(struct x86_cpu *c, const struct insn *i)
 	int lma = !!(c->mode & MODE_LMA);
 
 	(void)i;
-	if (!(c->mode & MODE_PE) || !sel)
+	/* CR0.PE, not MODE_PE: virtual-8086 mode may enter the kernel this way too */
+	if (!(c->s.cr0 & CR0_PE) || !sel)
 		x86_fault(c, EXC_GP, 1, 0);
 	flags_set(c, flags_get(c) & ~(uint64_t)(FL_VM | FL_IF | FL_RF));
 	flat(c, SEG_CS, sel, 0, 1, lma);

@@ -141,6 +141,8 @@ static int state_check(const struct x86_state *st, char *why, size_t whylen)
 		return bad(why, whylen, -EINVAL, "cr0=0x%llx sets reserved bits", (unsigned long long)st->cr0);
 	if ((st->cr0 & CR0_PG) && !(st->cr0 & CR0_PE))
 		return bad(why, whylen, -EINVAL, "cr0=0x%llx: PG needs PE", (unsigned long long)st->cr0);
+	if ((st->rflags & FL_VM) && (lm || !(st->cr0 & CR0_PE)))
+		return bad(why, whylen, -EINVAL, "rflags.vm=1: virtual-8086 mode needs protected mode outside long mode");
 	if ((st->cr0 & CR0_NW) && !(st->cr0 & CR0_CD))
 		return bad(why, whylen, -EINVAL, "cr0=0x%llx: NW needs CD", (unsigned long long)st->cr0);
 	if (lm && (!(st->cr0 & CR0_PG) || !(st->efer & EFER_LME) || !(st->cr4 & CR4_PAE)))

@@ -20,7 +20,8 @@
  *   and to a ring-3 code segment (#GP(sel)), an int n whose ring-0 handler
  *   prints the frame (GS FS DS ES SS ESP EFLAGS CS EIP) and the null data
  *   segments it was given and irets back to virtual-8086 mode, and a
- *   real-mode iret; int $0x31 leaves for good.
+ *   real-mode iret, sysenter (allowed: VM cleared, back by iret); int
+ *   $0x31 leaves for good.
  * Each step prints one line or a few; main returns 0.
  */
 #include "asm32.h"
@@ -129,6 +130,18 @@ main:
 	mov %cr0, %eax
 	or $0x80000000, %eax
 	mov %eax, %cr0
+
+	/* sysenter from virtual-8086 mode lands in sysenter86 */
+	xor %edx, %edx
+	mov $0x174, %ecx
+	mov $0x08, %eax
+	wrmsr
+	inc %ecx
+	mov $s_stack_top, %eax
+	wrmsr
+	inc %ecx
+	mov $sysenter86, %eax
+	wrmsr
 
 	/* 6: virtual-8086 mode by iret */
 	push $0x800			/* gs */
@@ -249,6 +262,25 @@ int30:
 	popal
 	iret
 
+/* sysenter from virtual-8086 mode: VM is clear; back by iret, at IOPL 3 */
+sysenter86:
+	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	pushf
+	pop %eax
+	SHOW(msg_sysenter, %eax)
+	push $0x800			/* gs */
+	push $0x800			/* fs */
+	push $0x800			/* ds */
+	push $0x800			/* es */
+	push $0x900			/* ss */
+	push $0xfe0			/* esp */
+	push $0x23202			/* eflags: VM, IOPL 3, IF */
+	push $0x800			/* cs */
+	push $OFF(after_sysenter)	/* eip */
+	iret
+
 /* int $0x31: what the virtual-8086 code stored, and back to boot.S */
 int31:
 	mov $0x10, %ax
@@ -352,6 +384,8 @@ v86_start:
 	push $OFF(1f)
 	iret
 1:	movw $0x1ee7, R(9)
+	sysenter
+after_sysenter:
 	int $0x31
 v86_far:
 	mov %cs, R(4)
@@ -390,6 +424,7 @@ msg_gp:		.asciz "#GP error="
 msg_pf:		.asciz "#PF error="
 msg_cr2:	.asciz "  cr2="
 msg_of_ip:	.asciz "into: ip="
+msg_sysenter:	.asciz "sysenter from v86: eflags="
 msg_main_tr:	.asciz "main back from the v86 task: tr="
 msg_main_link:	.asciz "  link="
 msg_v86_eflags:	.asciz "  v86 task's saved eflags="
@@ -467,5 +502,7 @@ pt0:		.space 4096
 	.align 16
 		.space 2048
 k_stack_top:
+		.space 1024
+s_stack_top:
 
 	.section .note.GNU-stack, "", @progbits
