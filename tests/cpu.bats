@@ -196,6 +196,38 @@ sym() {
 	assert_line "debug: done"
 }
 
+@test "a vcpu stopped in virtual-8086 mode: regs and sregs show it, and rflags.vm is refused in real mode" {
+	local at
+	vm_new r
+	write_fails EINVAL "$MNT/r/regs" "rflags=0x20002"
+	# a global execute breakpoint (task switches clear the local enables) on the
+	# v86 code that cpu_v86 copies to 0x8000; pc is the offset in CS
+	at=$(( $(sym cpu_v86.elf after_sysenter) - $(sym cpu_v86.elf v86_start) ))
+	vm_new t
+	vm_load t cpu_v86.elf
+	echo "db0=$((0x8000 + at)) dr7=0x402" >"$MNT/t/cpu/0/debugregs"
+	echo "debug on" >"$MNT/t/ctl"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=debug kind=breakpoint pc=$(printf 0x%x "$at")"
+	# VM, RF (set by the debug exit), IOPL 3
+	run rd "$MNT/t/regs"
+	assert_line "rflags=0x33002"
+	run rd "$MNT/t/sregs"
+	assert_line "cs.sel=0x800"
+	assert_line "cs.base=0x8000"
+	assert_line "cs.dpl=3"
+	assert_line "ss.base=0x9000"
+	# written back as read, the state is accepted and the guest goes on
+	rd "$MNT/t/regs" >"$BATS_TEST_TMPDIR/regs"
+	cp "$BATS_TEST_TMPDIR/regs" "$MNT/t/regs"
+	echo "dr7=0x400" >"$MNT/t/cpu/0/debugregs"
+	echo "debug off" >"$MNT/t/ctl"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
+	run vm_console t
+	assert_line "v86: done"
+}
+
 @test "cpuid: the model with the KVM leaves, writable until the first run" {
 	vm_new t
 	run rd "$MNT/t/cpu/0/cpuid"

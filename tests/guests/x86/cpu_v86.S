@@ -16,7 +16,7 @@
  *   0x61 denied (#GP(0)), a read of a supervisor page (#PF, a user
  *   access), cli, pushf, int n and hlt at IOPL 0 (#GP(0)), into and int3
  *   through DPL-3 gates (not IOPL-sensitive; int3's handler raises IOPL
- *   to 3), then at IOPL 3 cli, pushf, int n through gates to a conforming
+ *   to 3), then at IOPL 3 cli, pushf, sti, int n through gates to a conforming
  *   and to a ring-3 code segment (#GP(sel)), an int n whose ring-0 handler
  *   prints the frame (GS FS DS ES SS ESP EFLAGS CS EIP) and the null data
  *   segments it was given and irets back to virtual-8086 mode, and a
@@ -276,7 +276,7 @@ sysenter86:
 	push $0x800			/* es */
 	push $0x900			/* ss */
 	push $0xfe0			/* esp */
-	push $0x23202			/* eflags: VM, IOPL 3, IF */
+	push $0x23002			/* eflags: VM, IOPL 3 */
 	push $0x800			/* cs */
 	push $OFF(after_sysenter)	/* eip */
 	iret
@@ -362,7 +362,9 @@ v86_start:
 	pushf
 	pop %ax
 	mov %ax, R(5)
+	/* IF stays clear: QEMU's timer would interrupt through an empty IDT entry */
 	sti
+	cli
 	movw $OFF(1f), RESUME
 	int $0x33
 1:	movw $OFF(1f), RESUME
