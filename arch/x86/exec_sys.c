@@ -10,10 +10,11 @@
 #include "vmm/vm.h"
 
 /*
- * Above IOPL, and always in virtual-8086 mode, a port is granted by the I/O permission bitmap of the current
- * 32- or 64-bit TSS (at the offset the word at 0x66 holds): every bit of
- * the access must be clear.  The CPU reads two bytes of the bitmap; both
- * must be inside the TSS limit.  A 16-bit TSS has no bitmap.
+ * Above IOPL, and in virtual-8086 mode whatever IOPL is, a port is granted
+ * by the I/O permission bitmap of the current 32- or 64-bit TSS (at the
+ * offset the word at 0x66 holds): every bit of the access must be clear.
+ * The CPU reads two bytes of the bitmap; both must be inside the TSS
+ * limit.  A 16-bit TSS has no bitmap.
  */
 void x86_io_check(struct x86_cpu *c, uint16_t port, unsigned size)
 {

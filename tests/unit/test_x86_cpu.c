@@ -329,6 +329,10 @@ static const struct guest_case guest_cases[] = {
 		"A's descriptor type=0x00000001\n"
 		"main's descriptor type=0x0000000b\n"
 		"#TS error=0x00000058\n"
+		"task C (#NP): error=0x00000068\n"
+		"  sp=0x00006800\n"
+		"  link=0x00000028\n"
+		"C's descriptor type=0x00000001\n"
 		"main back from the v86 task: tr=0x00000028\n"
 		"  link=0x00000048\n"
 		"  v86 task's saved eflags=0x00023002\n"
@@ -383,7 +387,7 @@ static const struct guest_case guest_cases[] = {
 		"  flags=0x00003002\n"
 		"copied by rep movsb in v86\n"
 		"v86: done\n",
-	  "cpu_v86: a 286 TSS by call, task gate and jmp; virtual-8086 mode by task switch and iret, paging, faults, int n frame, I/O bitmap",
+	  "cpu_v86: a 286 TSS by call, task gates and jmp; virtual-8086 mode by task switch and iret, paging, faults, int n frame, I/O bitmap",
 	  NULL, NULL },
 	{ "x86-gate64", "cpu_gate64.elf", NULL, 0,
 		"gate64: start\n"

@@ -1,27 +1,28 @@
 /*
  * 16-bit TSSes and virtual-8086 mode (entered by boot.S, which calls main
  * in ring 0):
- * - a far call to a 286 TSS (task A): its registers come from the 16-bit
- *   TSS (upper halves zero), FS and GS are null, NT set, the link names
+ * - a far call to a 286 TSS (task A): the low halves of its registers
+ *   come from the 16-bit TSS, FS and GS are null, NT set, the link names
  *   the caller; A's iret goes back and saves its IP, FLAGS (NT clear) and
  *   registers as words; A again through a task gate, then by far jmp
  *   (NT clear, busy bits move) and back by far jmp; #TS(sel) for a 286
- *   TSS shorter than 0x2c bytes;
+ *   TSS shorter than 0x2c bytes; #NP through an IDT task gate to a 286
+ *   task, which finds its error code as a word on its stack;
  * - virtual-8086 mode entered by a far jmp to a 32-bit TSS whose EFLAGS
  *   has VM: the task runs at 0x800:IP and comes back through a DPL-3 task
  *   gate in the IDT (its saved EFLAGS keep VM);
- * - virtual-8086 mode entered by iret from ring 0, with paging on: segment arithmetic,
- *   rep movsb, the 0x66 and 0x67 prefixes, a far call and ret through
- *   another segment value, COM1 granted by the TSS I/O bitmap and port
- *   0x61 denied (#GP(0)), a read of a supervisor page (#PF, a user
- *   access), cli, pushf, int n and hlt at IOPL 0 (#GP(0)), into and int3
- *   through DPL-3 gates (not IOPL-sensitive; int3's handler raises IOPL
- *   to 3), then at IOPL 3 cli, pushf, sti, int n through gates to a conforming
- *   and to a ring-3 code segment (#GP(sel)), an int n whose ring-0 handler
- *   prints the frame (GS FS DS ES SS ESP EFLAGS CS EIP) and the null data
- *   segments it was given and irets back to virtual-8086 mode, and a
- *   real-mode iret, sysenter (allowed: VM cleared, back by iret); int
- *   $0x31 leaves for good.
+ * - virtual-8086 mode entered by iret from ring 0, with paging on:
+ *   segment arithmetic, rep movsb, the 0x66 and 0x67 prefixes, a far call
+ *   and ret through another segment value, COM1 granted by the TSS I/O
+ *   bitmap and port 0x61 denied (#GP(0)), a read of a supervisor page
+ *   (#PF, a user access), cli, pushf, int n and hlt at IOPL 0 (#GP(0)),
+ *   into and int3 through DPL-3 gates (not IOPL-sensitive; int3's handler
+ *   raises IOPL to 3); then at IOPL 3 cli, pushf, sti, int n through
+ *   gates to a conforming and to a ring-3 code segment (#GP(sel)), an
+ *   int n whose ring-0 handler prints the frame (GS FS DS ES SS ESP
+ *   EFLAGS CS EIP) and the null data segments it was given and irets
+ *   back to virtual-8086 mode, a real-mode iret, and sysenter (allowed:
+ *   VM cleared; back by iret); int $0x31 leaves for good.
  * Each step prints one line or a few; main returns 0.
  */
 #include "asm32.h"
@@ -45,6 +46,9 @@ main:
 	SEG(gdt + 0x48, tss_v86, 0x67, 0x0089)		/* a 32-bit TSS whose task is in v86 mode */
 	SEG(gdt + 0x50, 0, 0xfffff, 0xc09e)		/* ring-0 conforming code */
 	SEG(gdt + 0x58, tss16_a, 0x2a, 0x0081)		/* a 286 TSS one byte short */
+	SEG(gdt + 0x60, tss16_c, 0x2b, 0x0081)		/* a 286 TSS for #NP */
+	SEG(gdt + 0x68, 0, 0xfffff, 0xc012)		/* data, not present */
+	GATE(idt + 11 * 8, 0, 0x60, 0x8500)		/* #NP -> task C */
 	INTR(10, isr_ts)
 	INTR(13, gp86)
 	INTR(14, pf86)
@@ -93,6 +97,11 @@ main:
 	TYPE(0x28)
 	SHOW(msg_type_main, %eax)
 	FAULT(ljmp $0x58, $0)		/* #TS(0x58) */
+	mov $0x68, %ax
+	mov %ax, %ds			/* #NP(0x68) through the task gate; C resumes main below */
+np_resume:
+	TYPE(0x60)
+	SHOW(msg_type_c, %eax)
 
 	/* 4: virtual-8086 mode by a task switch; back through a task gate */
 	mov $v86_start, %esi
@@ -181,6 +190,19 @@ a_after_iret:
 	jmp a16_entry
 1:	ljmp $0x28, $0
 	jmp a16_entry
+
+/* Task C: a 286 TSS, entered by #NP; the error code is a word on its stack. */
+c16_entry:
+	xor %eax, %eax
+	pop %ax
+	SHOW(msg_c_err, %eax)
+	movzwl %sp, %eax
+	SHOW(msg_c_sp, %eax)
+	movzwl tss16_c, %eax
+	SHOW(msg_link, %eax)
+	movl $np_resume, tss + 0x20
+	iret
+	jmp c16_entry
 
 /* #GP from virtual-8086 mode: error code, then EIP CS EFLAGS ESP SS ES DS FS GS. */
 gp86:
@@ -423,6 +445,9 @@ msg_tr:		.asciz "  tr="
 msg_link:	.asciz "  link="
 msg_nt:		.asciz "  eflags.nt="
 msg_gp:		.asciz "#GP error="
+msg_c_err:	.asciz "task C (#NP): error="
+msg_c_sp:	.asciz "  sp="
+msg_type_c:	.asciz "C's descriptor type="
 msg_pf:		.asciz "#PF error="
 msg_cr2:	.asciz "  cr2="
 msg_of_ip:	.asciz "into: ip="
@@ -477,6 +502,8 @@ gdt:
 	.quad 0				/* 0x48: 32-bit TSS, the v86 task */
 	.quad 0				/* 0x50: ring-0 conforming code */
 	.quad 0				/* 0x58: 286 TSS, too short */
+	.quad 0				/* 0x60: 286 TSS, task C */
+	.quad 0				/* 0x68: data, not present */
 	GDT_END
 
 /* 286 TSS: link, sp0 ss0 sp1 ss1 sp2 ss2, ip, flags, ax cx dx bx sp bp si di, es cs ss ds, ldt */
@@ -485,6 +512,11 @@ tss16_a:
 	.word 0, 0, 0, 0, 0, 0, 0
 	.word 0, 0x0002
 	.word 0xa1, 0xc1, 0xd1, 0xb1, 0x7000, 0xbb, 0x51, 0xd1
+	.word 0x10, 0x38, 0x10, 0x10, 0
+tss16_c:
+	.word 0, 0, 0, 0, 0, 0, 0
+	.word c16_entry - a16_entry, 0x0002
+	.word 0, 0, 0, 0, 0x6800, 0, 0, 0
 	.word 0x10, 0x38, 0x10, 0x10, 0
 	.align 4
 tss:		.space 0x68 + 129
