@@ -146,11 +146,11 @@ static int deliver_prot(struct x86_cpu *c, unsigned vec, int has_err, uint32_t e
 		return fail(f, v, (sel & ~3u) + ext);
 	if (!d.s || !(d.type & 8) || d.dpl > cpl || (lma && (!d.l || d.db)))
 		return fail(f, EXC_GP, (sel & ~3u) + ext);
+	if (!d.p)
+		return fail(f, EXC_NP, (sel & ~3u) + ext);
 	/* virtual-8086 mode is left only for ring 0 */
 	if (v86 && ((d.type & 4) || d.dpl))
 		return fail(f, EXC_GP, (sel & ~3u) + ext);
-	if (!d.p)
-		return fail(f, EXC_NP, (sel & ~3u) + ext);
 	ncpl = d.type & 4 ? cpl : d.dpl;
 	sw = ncpl < cpl || ist;
 	sp = c->s.gpr[RSP];

@@ -21,7 +21,9 @@ void x86_io_check(struct x86_cpu *c, uint16_t port, unsigned size)
 	const struct x86_seg *tr = &c->s.seg[SEG_TR];
 	uint64_t off;
 
-	if (!(c->s.cr0 & CR0_PE) || (!(c->s.rflags & FL_VM) && c->cpl <= ((c->s.rflags & FL_IOPL) >> 12)))
+	if (!(c->s.cr0 & CR0_PE))
+		return;
+	if (!(c->s.rflags & FL_VM) && c->cpl <= ((c->s.rflags & FL_IOPL) >> 12))
 		return;
 	if (!tr->p || !(tr->type & 8) || tr->limit < 0x67)
 		x86_fault(c, EXC_GP, 1, 0);

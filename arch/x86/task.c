@@ -26,10 +26,11 @@
  * TSS's format and the new task's comes from the new TSS's, so a switch
  * may cross formats.  Loading a 286 TSS leaves the upper halves of the
  * general registers and of EFLAGS as they were (the SDM leaves them
- * undefined; QEMU's TCG keeps them), but VM clear, and FS and GS null.  A new
- * task whose EFLAGS has VM set runs in virtual-8086 mode: its segment
- * registers are loaded as in real mode, without checks, at CPL 3.
- * Long mode has no task switches: the callers raise #GP before coming here.
+ * undefined; QEMU's TCG keeps them), but VM clear, and FS and GS null.
+ * A new task whose EFLAGS has VM set runs in virtual-8086 mode: its
+ * segment registers are loaded as that mode loads them, without checks,
+ * at CPL 3.  Long mode has no task switches: the callers raise #GP before
+ * coming here.
  */
 #include "task.h"
 #include "mmu.h"
@@ -93,7 +94,8 @@ static void tss_image_read(struct x86_cpu *c, uint32_t base, const struct tss_fm
 	n->ldt = sys_read(c, (uint32_t)(base + t->ldt), 2);
 }
 
-static void tss_save(struct x86_cpu *c, uint32_t base, const struct tss_fmt *t, uint64_t eip, uint64_t eflags)
+static void tss_save(struct x86_cpu *c, uint32_t base, const struct tss_fmt *t, uint64_t eip,
+		     uint64_t eflags)
 {
 	sys_write(c, (uint32_t)(base + t->ip), t->w, (uint32_t)eip);
 	sys_write(c, (uint32_t)(base + t->flags), t->w, (uint32_t)eflags);
