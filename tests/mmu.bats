@@ -107,6 +107,23 @@ stat_of() {
 	[ "$(stat_of t cr3_writes)" -ge 3200 ]
 	[ "$(stat_of t cr3_cache_hits)" -ge 3000 ]
 	[ "$(stat_of t shadow_pages_evicted)" -eq 0 ]
+	# each address space keeps its soft TLB set across the switches
+	[ "$(stat_of t tlb_flushes)" -le $(( $(stat_of t cr3_writes) / 10 )) ]
+	[ "$(stat_of t tlb_switches)" -ge 3200 ]
+	[ "$(stat_of t tlb_sets)" -le 128 ]
+}
+
+@test "address spaces sharing a page table see each other's edits after a CR3 write" {
+	local g
+	for g in pg_asid pg_asid_pae; do
+		vm_new "$g" 16M
+		vm_load "$g" "$g.elf"
+		run_to_exit "$g"
+		run vm_console "$g"
+		assert_output "pg_asid: 0 failed"
+		# the spaces kept their soft TLB sets: not one flush per switch
+		[ "$(stat_of "$g" tlb_flushes)" -lt "$(stat_of "$g" cr3_writes)" ]
+	done
 }
 
 @test "a shadow page limit below the working set evicts and stays correct" {
@@ -197,7 +214,7 @@ stat_of() {
 @test "the paging guests print what QEMU (TCG, -cpu max) prints" {
 	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
 	local g cl want got bad=
-	for g in pg_perm32 pg_perm_pae:nx pg_long pg_ring pg_ring_pae pg_unsync pg_unsync_pae; do
+	for g in pg_perm32 pg_perm_pae:nx pg_long pg_ring pg_ring_pae pg_unsync pg_unsync_pae pg_asid pg_asid_pae; do
 		cl=${g#*:}
 		[ "$cl" = "$g" ] && cl=
 		g=${g%%:*}

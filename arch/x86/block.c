@@ -38,7 +38,7 @@ static struct cpage *cpage_get(struct x86_cpu *c, uint64_t gfn)
 	c->cpages[gfn & (CPAGE_HASH - 1)] = p;
 	c->ncpages++;
 	/* writes to this page must now see the code */
-	tlb_drop_write_pa(c, gfn << PAGE_SHIFT);
+	tlb_inval_pa(c, gfn << PAGE_SHIFT, 1u << TLB_WRITE);
 	return p;
 }
 

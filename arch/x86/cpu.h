@@ -20,6 +20,7 @@
 
 #include "vmm/memslot.h"
 #include "vmm/vcpu.h"
+#include "tlb.h"
 
 struct vcpu;
 struct vm;
@@ -190,9 +191,7 @@ struct cpage {
 	struct block *blocks, *blocks2;
 };
 
-#define TLB_BITS 8
-#define TLB_SIZE (1u << TLB_BITS)
-enum { TLB_READ, TLB_WRITE, TLB_FETCH, TLB_KINDS };
+
 /*
  * Or'ed into a data access's kind for the memory slow path: who makes it.
  * MMU_SV: a supervisor access whatever the CPL (the frame an event pushes
@@ -204,13 +203,6 @@ enum { TLB_READ, TLB_WRITE, TLB_FETCH, TLB_KINDS };
 #define MMU_NOAC 0x20
 #define MMU_IMPLICIT (MMU_SV | MMU_NOAC)
 #define MMU_KIND(kind) ((kind) & 0xf)
-struct tlbe {
-	uint64_t tag;		/* linear page address, or TLB_INVALID */
-	uintptr_t delta;	/* host address = linear + delta */
-	uint64_t pa;		/* physical page address */
-	struct memslot *slot;
-};
-#define TLB_INVALID (~0ull)	/* matches no address, aligned or not (fast_ptr) */
 
 #define BHASH_SIZE 4096
 #define CPAGE_HASH 1024
@@ -240,7 +232,9 @@ static inline unsigned jc_index(uint64_t eip)
 	X(ROOT_MISSES, "cr3_cache_misses") \
 	X(CR3_WRITES, "cr3_writes") \
 	X(INVLPG, "invlpg") \
-	X(TLB_FLUSHES, "tlb_flushes")
+	X(TLB_FLUSHES, "tlb_flushes") \
+	X(TLB_SWITCHES, "tlb_switches") \
+	X(TLB_SETS_MADE, "tlb_sets")
 enum {
 #define XS(e, s) X86_STAT_##e,
 	X86_STATS(XS)
@@ -268,7 +262,8 @@ struct x86_cpu {
 	int result;		/* enum run_result for a handler that ends the run */
 	uint64_t done;		/* instructions retired in this run */
 
-	struct tlbe tlb[TLB_KINDS][TLB_SIZE];
+	struct tlbe (*tlb)[TLB_SIZE];	/* the active set's entries: tlb[kind][index] (tlb.h) */
+	struct tlb_state tlbs;
 	struct memslot *last_slot;
 
 	struct block *bhash[BHASH_SIZE];
@@ -293,7 +288,6 @@ struct x86_cpu {
 	uint8_t seg_rchk, seg_wchk;	/* segments whose reads / writes need seg_check (bit = SEG_x) */
 
 	struct x86_mmu *mmu;	/* the shadow page engine (mmu.h) */
-	uint8_t tlb_user;	/* soft TLB entries were made for CPL 3 */
 };
 
 /* ---- x86.c ---- */
@@ -355,10 +349,6 @@ static inline void lf_set(struct x86_cpu *c, uint32_t op, uint32_t size, uint64_
 
 /* ---- mem.c: the memory path ---- */
 enum { ACC_OK = 0, ACC_EXIT = 1, ACC_UNMAPPED_FETCH = 2 };
-void tlb_flush(struct x86_cpu *c);
-void tlb_flush_page(struct x86_cpu *c, uint64_t lin);	/* invlpg: one linear page */
-void tlb_drop_write_pa(struct x86_cpu *c, uint64_t pa_page);
-void tlb_drop_write_slot(struct x86_cpu *c, const struct memslot *s);
 /* Slow paths; return ACC_OK or ACC_EXIT (vcpu->exit filled by vcpu_io). */
 int mem_read_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *val);
 int mem_write_slow(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t val);

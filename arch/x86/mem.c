@@ -1,49 +1,12 @@
 /*
- * The memory path: a per-vcpu soft TLB in front of the shadow page tables
- * (mmu.c).  A hit is a compare and a host access (cpu.h); everything else
+ * The memory path: a per-vcpu soft TLB (tlb.h) in front of the shadow page
+ * tables (mmu.c).  A hit is a compare and a host access (cpu.h); everything else
  * comes here, is translated by the shadow tables, and refills the soft TLB.
  */
 #include "cpu.h"
 #include "mmu.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
-
-void tlb_flush(struct x86_cpu *c)
-{
-	for (int k = 0; k < TLB_KINDS; k++)
-		for (unsigned i = 0; i < TLB_SIZE; i++)
-			c->tlb[k][i].tag = TLB_INVALID;
-	/* the jump cache maps eip to blocks without translating again */
-	c->jc_gen++;
-}
-
-void tlb_flush_page(struct x86_cpu *c, uint64_t lin)
-{
-	for (int k = 0; k < TLB_KINDS; k++) {
-		struct tlbe *e = &c->tlb[k][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
-
-		if (e->tag == (lin & PAGE_MASK))
-			e->tag = TLB_INVALID;
-	}
-	c->jc_gen++;
-}
-
-void tlb_drop_write_pa(struct x86_cpu *c, uint64_t pa_page)
-{
-	for (unsigned i = 0; i < TLB_SIZE; i++)
-		if (c->tlb[TLB_WRITE][i].tag != TLB_INVALID && c->tlb[TLB_WRITE][i].pa == pa_page)
-			c->tlb[TLB_WRITE][i].tag = TLB_INVALID;
-}
-
-void tlb_drop_write_slot(struct x86_cpu *c, const struct memslot *s)
-{
-	for (unsigned i = 0; i < TLB_SIZE; i++) {
-		struct tlbe *e = &c->tlb[TLB_WRITE][i];
-
-		if (e->tag != TLB_INVALID && e->pa - s->gpa < s->size)
-			e->tag = TLB_INVALID;
-	}
-}
 
 static unsigned access_fetch(const struct x86_cpu *c)
 {
@@ -68,18 +31,14 @@ static struct memslot *slot_of(struct x86_cpu *c, uint64_t pa)
 	return s;
 }
 
-static void tlb_install(struct x86_cpu *c, int kind, uint64_t lin, uint64_t pa, struct memslot *s)
+/* The host page behind a translation into the active soft TLB set, unless a data breakpoint watches it. */
+static void tlb_fill(struct x86_cpu *c, int kind, uint64_t lin, uint64_t pa, struct memslot *s)
 {
-	struct tlbe *e = &c->tlb[kind][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
 	uint8_t *h = memslot_hva(s, pa & PAGE_MASK, PAGE_SIZE);
 
 	if (!h || (c->watching && kind != TLB_FETCH && x86_watch_page(c, lin)))
 		return;
-	e->tag = lin & PAGE_MASK;
-	e->delta = (uintptr_t)h - (uintptr_t)(lin & PAGE_MASK);
-	e->pa = pa & PAGE_MASK;
-	e->slot = s;
-	c->v->astat[X86_STAT_TLB_FILLS]++;
+	tlb_install(c, kind, lin, pa, h);
 }
 
 /* One access inside one page; how: 0, MMU_SV or MMU_IMPLICIT (mmu.h). */
@@ -94,7 +53,7 @@ static int read_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t *v
 		return vcpu_io(c->v, 1, pa, size, 0, val);
 	*val = host_load(h, size);
 	if (cache)
-		tlb_install(c, TLB_READ, lin, pa, s);
+		tlb_fill(c, TLB_READ, lin, pa, s);
 	return ACC_OK;
 }
 
@@ -117,7 +76,7 @@ static int write_page(struct x86_cpu *c, uint64_t lin, unsigned size, uint64_t v
 		mmu_pt_written(c, pa >> PAGE_SHIFT, pa & ~PAGE_MASK, size);
 	/* a page that still holds code keeps taking this path */
 	else if (cache && (!cp || !cpage_find(c, pa >> PAGE_SHIFT)))
-		tlb_install(c, TLB_WRITE, lin, pa, s);
+		tlb_fill(c, TLB_WRITE, lin, pa, s);
 	return ACC_OK;
 }
 
@@ -204,7 +163,9 @@ const uint8_t *mem_fetch_ptr(struct x86_cpu *c, uint64_t lin, uint64_t *pa_out)
 		s = slot_of(c, pa);
 		if (!s)
 			return NULL;
-		tlb_install(c, TLB_FETCH, lin, pa, s);
+		tlb_fill(c, TLB_FETCH, lin, pa, s);
+		/* the translation may have loaded a root, and with it another set */
+		e = &c->tlb[TLB_FETCH][(lin >> PAGE_SHIFT) & (TLB_SIZE - 1)];
 		if (e->tag != (lin & PAGE_MASK))
 			return NULL;
 	}

@@ -128,10 +128,20 @@ static void rmap_remove(struct x86_mmu *m, uint64_t gfn, uint64_t *spte)
 
 /* ---- soft TLB ---- */
 
-static void soft_flush(struct x86_cpu *c)
+/*
+ * A leaf spte went from old to new: the soft TLB entries made from it go
+ * unless it only gained write-through (tlb.h's invariant).
+ */
+static void spte_changed(struct x86_cpu *c, uint64_t old, uint64_t new)
 {
-	tlb_flush(c);
-	STAT(c, TLB_FLUSHES);
+	uint64_t pa = old & ~0xfffull;
+
+	if (!(old & SPTE_P))
+		return;
+	if ((old | SPTE_HW) != (new | SPTE_HW))
+		tlb_inval_pa(c, pa, (1u << TLB_READ) | (1u << TLB_WRITE) | (1u << TLB_FETCH));
+	else if ((old & SPTE_HW) && !(new & SPTE_HW))
+		tlb_inval_pa(c, pa, 1u << TLB_WRITE);
 }
 
 /* ---- shadow pages ---- */
@@ -233,7 +243,7 @@ static void write_protect(struct x86_cpu *c, uint64_t gfn)
 
 	for (unsigned i = 0; r && i < r->n; i++)
 		*r->sptes[i] &= ~SPTE_HW;
-	tlb_drop_write_pa(c, gfn << PAGE_SHIFT);
+	tlb_inval_pa(c, gfn << PAGE_SHIFT, 1u << TLB_WRITE);
 }
 
 /* ---- unsync leaf pages ---- */
@@ -274,17 +284,21 @@ static void spte_resync(struct x86_cpu *c, struct sp *sp, unsigned i)
 	    walk_pte_leaf(&wm, pte, &gfn, &rights)) {
 		spte_zap(m, sp, e);
 		STAT(c, SPTE_ZAPS);
+		spte_changed(c, old, 0);
 		return;
 	}
 	rights &= sp->role.access;
 	if (gfn != old >> SPTE_GFN_SHIFT) {
 		spte_zap(m, sp, e);
-		if (rmap_add(m, gfn, e))
+		if (rmap_add(m, gfn, e)) {
+			spte_changed(c, old, 0);
 			return;
+		}
 		STAT(c, SPTES);
 	}
 	*e = gfn << SPTE_GFN_SHIFT | (uint64_t)rights << SPTE_RIGHTS_SHIFT | SPTE_P |
 	     ((pte & PTE_D) && write_through_ok(c, gfn, 0) ? SPTE_HW : 0);
+	spte_changed(c, old, *e);
 }
 
 /* The whole page in sync again, and its guest table write-protected again. */
@@ -354,7 +368,7 @@ static void make_room(struct x86_cpu *c)
 		sp = prev;
 	}
 	if (evicted)
-		soft_flush(c);
+		tlb_flush(c);
 }
 
 static struct sp *shadow_get(struct x86_cpu *c, uint64_t gfn, union sp_role role, int *hit)
@@ -447,6 +461,7 @@ static void mmu_unload(struct x86_cpu *c)
 		m->root->root_count--;
 	}
 	m->root = NULL;
+	tlb_detach(c);
 }
 
 static void root_counted(struct x86_cpu *c, int hit)
@@ -475,6 +490,7 @@ static void mmu_load(struct x86_cpu *c)
 		sp->root_count++;
 		m->root = sp;
 		sync_below(c, m->root);
+		tlb_switch(c);
 		return;
 	}
 	m->pae_root.role = m->base;
@@ -503,6 +519,7 @@ static void mmu_load(struct x86_cpu *c)
 	}
 	m->root = &m->pae_root;
 	sync_below(c, m->root);
+	tlb_switch(c);
 }
 
 int mmu_load_pdptes(struct x86_cpu *c)
@@ -553,7 +570,7 @@ void mmu_reset_context(struct x86_cpu *c)
 	m->base.nxe = w->nxe;
 	m->base.pse = w->pse;
 	mmu_unload(c);
-	soft_flush(c);
+	tlb_flush(c);
 }
 
 void mmu_cr3_write(struct x86_cpu *c, uint64_t cr3)
@@ -568,9 +585,15 @@ void mmu_cr3_write(struct x86_cpu *c, uint64_t cr3)
 	}
 	m->wm.cr3 = cr3;
 	STAT(c, CR3_WRITES);
-	/* the unsync pages the new root reaches are synchronized when it is loaded */
+	/*
+	 * A guest TLB flush: the unsync pages the new root reaches are
+	 * synchronized as it is loaded (dropping the soft TLB entries made
+	 * from sptes that change), and the root's own soft TLB set, if it
+	 * has one, comes back with everything else still valid.
+	 */
 	mmu_unload(c);
-	soft_flush(c);
+	if (m->wm.levels)
+		mmu_load(c);
 }
 
 void mmu_zap_all(struct x86_cpu *c)
@@ -580,7 +603,7 @@ void mmu_zap_all(struct x86_cpu *c)
 	mmu_unload(c);
 	while (m->lru.lru_next != &m->lru)
 		shadow_free(c, m->lru.lru_next);
-	soft_flush(c);
+	tlb_flush(c);
 }
 
 /* ---- translation ---- */
@@ -620,8 +643,11 @@ void mmu_invlpg(struct x86_cpu *c, uint64_t gva)
 		if (sp->unsync) {
 			spte_resync(c, sp, (gva >> 12) & 511);
 		} else if (*e & SPTE_P) {
+			uint64_t old = *e;
+
 			spte_zap(m, sp, e);
 			STAT(c, SPTE_ZAPS);
+			spte_changed(c, old, 0);
 		}
 	}
 	/* every other spte is as it was: the soft TLB keeps their entries */
@@ -633,7 +659,7 @@ static uint64_t *fill(struct x86_cpu *c, uint64_t lin, const struct walk *w, int
 {
 	struct x86_mmu *m = c->mmu;
 	struct sp *sp = m->root;
-	uint64_t *e, gfn = w->gpa >> PAGE_SHIFT;
+	uint64_t *e, old, gfn = w->gpa >> PAGE_SHIFT;
 	int hit;
 
 	for (unsigned l = sp->role.level; l > 1; l--) {
@@ -667,11 +693,15 @@ static uint64_t *fill(struct x86_cpu *c, uint64_t lin, const struct walk *w, int
 		sp = spte_child(*e);
 	}
 	e = &sp->spt[(lin >> 12) & 511];
+	old = *e;
 	spte_zap(m, sp, e);
-	if (rmap_add(m, gfn, e))
+	if (rmap_add(m, gfn, e)) {
+		spte_changed(c, old, 0);
 		x86_internal(c, "out of memory for the reverse map");
+	}
 	*e = gfn << SPTE_GFN_SHIFT | (uint64_t)w->rights << SPTE_RIGHTS_SHIFT | SPTE_P |
 	     (w->dirty && write_through_ok(c, gfn, writing) ? SPTE_HW : 0);
+	spte_changed(c, old, *e);
 	STAT(c, SPTES);
 	return e;
 }
@@ -771,7 +801,7 @@ void mmu_pt_written(struct x86_cpu *c, uint64_t gfn, unsigned off, unsigned len)
 	}
 	if (found) {
 		STAT(c, PT_WRITES);
-		soft_flush(c);
+		tlb_flush(c);
 	}
 }
 

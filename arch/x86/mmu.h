@@ -27,7 +27,7 @@
  *   the page's slot logs dirty pages, the page is marked dirty.
  * - Every leaf spte is on the reverse map of the frame it maps; every
  *   non-leaf spte is on its child's parent list.
- * - A soft TLB entry is derived from a live spte of the current root.
+ * - A soft TLB entry is derived from a live spte of its set's root (tlb.h).
  */
 #ifndef X86_MMU_H
 #define X86_MMU_H

@@ -34,12 +34,9 @@ void x86_mode_update(struct x86_cpu *c)
 	c->mode = m;
 	c->cpl = !(c->s.cr0 & CR0_PE) ? 0 : (c->s.rflags & FL_VM) ? 3 : c->s.seg[SEG_CS].dpl;
 	seg_checks_update(c);
-	/* soft TLB entries hold the rights of one side of the U/S line */
-	if ((c->cpl == 3) != c->tlb_user) {
-		c->tlb_user = c->cpl == 3;
-		if (c->mmu && mmu_paging(c))
-			tlb_flush(c);
-	}
+	/* soft TLB entries hold the rights of one side of the U/S line: each side has its set */
+	if (c->mmu && c->mmu->root && mmu_paging(c) && (c->cpl == 3) != c->tlbs.cur->user)
+		tlb_switch(c);
 }
 
 /* Power-on state (Intel SDM vol. 3, "Processor state after reset"). */
@@ -114,9 +111,9 @@ static int x86_vcpu_init(struct vcpu *v)
 
 	c->v = v;
 	c->vm = v->vm;
+	tlb_init(c);
 	if (mmu_init(c))
 		return -ENOMEM;
-	tlb_flush(c);
 	return 0;
 }
 
@@ -128,6 +125,7 @@ static void x86_vcpu_destroy(struct vcpu *v)
 	blocks_free_dead(c);
 	free(c->cpuid);
 	mmu_destroy(c);
+	tlb_destroy(c);
 }
 
 static void x86_vcpu_reset(struct vcpu *v)
