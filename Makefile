@@ -77,7 +77,13 @@ GUESTS :=
 -include tests/guests/ppc/guests.mk
 -include tests/bench/bench.mk
 -include tests/linux440.mk
-guests: $(GUESTS)
+# The guests' rules (in the .mk files above) need the cross compilers that
+# deps-build installs; their objects cannot each wait for it, so under make
+# -j a second make builds them once it is done.
+guests: deps-build
+	@$(MAKE) --no-print-directory guest-images
+guest-images: $(GUESTS)
+	@:
 
 # One apt-get at a time: under make -j the two would fight over the dpkg lock.
 deps-build:
@@ -134,5 +140,5 @@ uninstall:
 clean:
 	rm -rf build $(BUILD) vmmfs $(GUESTS)
 
-.PHONY: all guests deps-build deps-test run unit check check-asan check-valgrind bench fuzz clean \
+.PHONY: all guests guest-images deps-build deps-test run unit check check-asan check-valgrind bench fuzz clean \
 	install uninstall

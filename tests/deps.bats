@@ -25,6 +25,7 @@ if ! mkdir "$STUB/running" 2>/dev/null; then echo "OVERLAP" >>"$STUB/calls"; fi
 echo "\$*" >>"$STUB/calls"
 sleep 0.3
 rmdir "$STUB/running" 2>/dev/null
+echo "done" >>"$STUB/calls"
 case " \$* " in *" install "*) ;; *) exit 0 ;; esac
 n=\$(cat "$STUB/n" 2>/dev/null || echo 0)
 echo \$((n + 1)) >"$STUB/n"
@@ -71,4 +72,18 @@ EOF
 	refute_line "OVERLAP"
 	run grep -c " install " "$STUB/calls"
 	assert_output 2
+}
+
+@test "deps: under make -j nothing compiles before the packages are in" {
+	apt_stub 0
+	printf '#!/bin/sh\necho cc >>"%s"\nexec gcc "$@"\n' "$STUB/calls" >"$STUB/cc"
+	chmod +x "$STUB/cc"
+	run env -u MAKEFLAGS -u MAKELEVEL PATH="$STUB:$PATH" timeout 120 \
+		make -j4 BUILD="$STUB/build" CC="$STUB/cc" deps-build "$STUB/build/tests/lib/errno_write"
+	assert_success
+	[ -x "$STUB/build/tests/lib/errno_write" ]
+	run cat "$STUB/calls"
+	# the apt-get, its end, then the compiler
+	assert_line --index 1 "done"
+	assert_line --index 2 "cc"
 }
