@@ -3,6 +3,7 @@
 # make run        mount, boot the demo guest, show it
 # make check      build and run every test (last line: N passed, N failed)
 # make bench      vmmfs against QEMU TCG on the same guests
+# make install    vmmfs into $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local); make uninstall
 
 CC       ?= gcc
 CFLAGS   ?= -O2 -g
@@ -37,17 +38,18 @@ $(BIN): $(FS_OBJ) $(CORE_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c
+# (after the packages: under make -j nothing may compile while apt-get installs)
+$(BUILD)/%.o: %.c | deps-build
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_OBJ)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_OBJ) | deps-build
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/lib/%: tests/lib/%.c
+$(BUILD)/tests/lib/%: tests/lib/%.c | deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
@@ -65,7 +67,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRC) $(filter-out fs/main.c,$(FS_SRC))
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
 
 fuzz: deps-build $(FUZZ_BIN)
-	@tools/fuzz.sh $(FUZZ_BIN)
+	@scripts/fuzz.sh $(FUZZ_BIN)
 
 -include $(CORE_OBJ:.o=.d) $(FS_OBJ:.o=.d)
 
@@ -75,13 +77,20 @@ GUESTS :=
 -include tests/guests/ppc/guests.mk
 -include tests/bench/bench.mk
 -include tests/linux440.mk
-guests: $(GUESTS)
+# The guests' rules (in the .mk files above) need the cross compilers that
+# deps-build installs; their objects cannot each wait for it, so under make
+# -j a second make builds them once it is done.
+guests: deps-build
+	@$(MAKE) --no-print-directory guest-images
+guest-images: $(GUESTS)
+	@:
 
+# One apt-get at a time: under make -j the two would fight over the dpkg lock.
 deps-build:
-	@tools/deps.sh build
+	@scripts/deps.sh build
 
-deps-test:
-	@tools/deps.sh test
+deps-test: deps-build
+	@scripts/deps.sh test
 
 run: all
 	@tools/demo.sh
@@ -89,7 +98,7 @@ run: all
 unit: $(UNIT_BIN) $(REPLAY_BIN) $(TEST_TOOLS)
 
 check: deps-test all unit
-	@tools/check.sh $(UNIT_BIN) $(REPLAY_BIN)
+	@scripts/check.sh $(UNIT_BIN) $(REPLAY_BIN)
 
 # The whole suite with the daemon and the unit tests under ASan and UBSan.
 ASAN_DIR = build/asan
@@ -98,20 +107,38 @@ check-asan: deps-test guests
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 		$(ASAN_DIR)/vmmfs unit
 	@VMMFS_BIN=$(ASAN_DIR)/vmmfs BUILD=$(ASAN_DIR) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		tools/check.sh $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(UNIT_BIN) $(REPLAY_BIN))
+		scripts/check.sh $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(UNIT_BIN) $(REPLAY_BIN))
 
 # The bats suite with the daemon under valgrind (errors or leaks fail the daemon's exit).
 check-valgrind: deps-test all unit
 	@VMMFS_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 		VMMFS_MOUNT_TENTHS=300 VMMFS_RUN_TIMEOUT=120 VMMFS_SLOW=12 \
-		VMMFS_LOAD_VMS=4 VMMFS_LOAD_ROUNDS=2 VMMFS_LOAD_SECONDS=600 tools/check.sh
+		VMMFS_LOAD_VMS=4 VMMFS_LOAD_ROUNDS=2 VMMFS_LOAD_SECONDS=600 scripts/check.sh
 
 bench: all
-	@tools/deps.sh bench
+	@scripts/deps.sh bench
 	@tests/bench/run.sh
-	@tools/linux440.sh bench
+	@scripts/linux440.sh bench
+
+# mount(8) runs mount.fuse3 with PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:
+# /usr/bin:/sbin:/bin, and mount.fuse3 runs `vmmfs SOURCE DIR -o OPTS` from
+# it: with the default PREFIX (or /usr) `mount -t fuse.vmmfs` and fstab find
+# the daemon; another PREFIX needs a link in one of those directories.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MOUNT_PATH := /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/vmmfs
+	$(if $(filter $(BINDIR),$(MOUNT_PATH)),,@echo "note: $(BINDIR) is not on mount(8)'s PATH: \
+	link $(BINDIR)/vmmfs into /usr/local/bin for mount -t fuse.vmmfs")
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmmfs
 
 clean:
 	rm -rf build $(BUILD) vmmfs $(GUESTS)
 
-.PHONY: all guests deps-build deps-test run unit check check-asan check-valgrind bench fuzz clean
+.PHONY: all guests guest-images deps-build deps-test run unit check check-asan check-valgrind bench fuzz clean \
+	install uninstall

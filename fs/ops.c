@@ -1,5 +1,7 @@
 /* FUSE low-level operations: path -> node -> one call into files.c or vmm/. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -490,6 +492,95 @@ static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, 0);
 }
 
+/*
+ * What the tree does not support is refused as sysfs and procfs refuse it,
+ * with the VFS's answers for a directory that lacks the operation: creating
+ * a file EACCES, mknod, symlink, link, unlink and rename EPERM.  One line
+ * goes to the log of the VM the directory belongs to (the root's log for
+ * the root).
+ */
+static void refuse_dirop(fuse_req_t req, fuse_ino_t parent, int err, const char *fmt, ...)
+{
+	struct node n = node_of(parent);
+	struct vm *vm = NULL;
+	struct vcpu *v;
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n.kind != K_ROOT)
+		node_resolve(&n, &vm, &v);
+	vm_log(vm, "%s", line);
+	if (vm)
+		vm_put(vm);
+	fuse_reply_err(req, err);
+}
+
+#define FIXED_FILES "a VM's files are made by vmmfs"
+
+static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	(void)mode;
+	(void)fi;
+	refuse_dirop(req, parent, EACCES, "create %.64s: %s; mkdir (or create on ctl) makes a VM",
+		     name, FIXED_FILES);
+}
+
+static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)mode;
+	(void)rdev;
+	refuse_dirop(req, parent, EPERM, "mknod %.64s: %s", name, FIXED_FILES);
+}
+
+static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void)link;
+	refuse_dirop(req, parent, EPERM, "symlink %.64s: %s", name, FIXED_FILES);
+}
+
+static void ll_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void)ino;
+	refuse_dirop(req, newparent, EPERM, "link %.64s: %s", newname, FIXED_FILES);
+}
+
+static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	refuse_dirop(req, parent, EPERM, "unlink %.64s: %s; rmdir removes a VM", name, FIXED_FILES);
+}
+
+/* Renaming a VM's directory in the root renames the VM; nothing else moves. */
+static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	char why[256];
+	struct vm *vm;
+	int r;
+
+	if (parent != FUSE_ROOT_ID || newparent != FUSE_ROOT_ID ||
+	    !(vm = vm_lookup(name))) {
+		refuse_dirop(req, parent, EPERM, "rename %.64s: only a VM's directory can be renamed, "
+			     "within the root", name);
+		return;
+	}
+	if (flags & RENAME_EXCHANGE) {
+		vm_log(NULL, "rename %s: exchanging two VMs' names is not supported", name);
+		r = -EINVAL;
+	} else if (ctx->uid != 0 && ctx->uid != vm->uid) {
+		vm_log(NULL, "rename %s: the VM belongs to uid %u", name, (unsigned)vm->uid);
+		r = -EACCES;
+	} else if ((r = vm_rename(vm, newname, why, sizeof(why)))) {
+		vm_log(NULL, "rename %s to %.64s: %s", name, newname, why);
+	}
+	vm_put(vm);
+	fuse_reply_err(req, -r);
+}
+
 static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node n = node_of(ino);
@@ -537,5 +628,11 @@ const struct fuse_lowlevel_ops vmmfs_ops = {
 	.write = ll_write,
 	.mkdir = ll_mkdir,
 	.rmdir = ll_rmdir,
+	.create = ll_create,
+	.mknod = ll_mknod,
+	.symlink = ll_symlink,
+	.link = ll_link,
+	.unlink = ll_unlink,
+	.rename = ll_rename,
 	.poll = ll_poll,
 };

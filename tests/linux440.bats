@@ -5,7 +5,7 @@
 # maps the magic page but patches nothing), and with the kernel's
 # self-test fixed (it patches itself and uses the magic page).
 #
-# The kernels are built by `make check-linux` (tools/linux440.sh kernel);
+# The kernels are built by `make check-linux` (scripts/linux440.sh kernel);
 # without them these tests are skipped.
 
 load lib/vmmfs
@@ -21,7 +21,7 @@ boot_linux() {
 	local img=$cache/$1/vmlinux
 
 	[ -f "$img" ] || skip "no kernel at $img: make check-linux builds it (needs linux-source-6.1)"
-	OUT=$(timeout 120 tools/linux440.sh boot "$MNT" "$img" "pv=$2")
+	OUT=$(timeout 120 scripts/linux440.sh boot "$MNT" "$img" "pv=$2")
 	CONSOLE=$(rd "$MNT/linux/console")
 }
 

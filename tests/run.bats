@@ -51,7 +51,10 @@ not_running() {
 	script=${script//\/vms/$MNT}
 	run timeout 20 sh -c "$script"
 	assert_success
-	assert_output "Hello from vmmfs"
+	# the console, then the VM's log
+	assert_line --index 0 "Hello from vmmfs"
+	assert_line --index 1 "created: arch=x86 mem=0x0 cpus=1"
+	assert_line --index 2 --regexp "^loaded .*hello\.elf"
 }
 
 @test "an IN from an unclaimed port is answered from the shell" {

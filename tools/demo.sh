@@ -1,13 +1,42 @@
 #!/bin/bash
 # make run: mount vmmfs, boot the demo guest through the files, show what it did.
-# MNT=DIR chooses the mountpoint (default: a new temporary directory).
+# MNT=DIR chooses the mountpoint (default: vmmfs-demo-UID in $XDG_RUNTIME_DIR,
+# or in /tmp).  A vmmfs already mounted there is reused, so running it again
+# starts no second daemon; unmount with fusermount3 -u DIR.
 set -eu
 cd "$(dirname "$0")/.."
-MNT=${MNT:-$(mktemp -d "${TMPDIR:-/tmp}/vms.XXXXXX")}
-mkdir -p "$MNT"
-if ! mountpoint -q "$MNT"; then
+MNT=${MNT:-${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/vmmfs-demo-$(id -u)}
+
+# The filesystem type mounted at $MNT, from the mount table: a stat of a
+# mount whose daemon died would fail, and one whose daemon hangs would hang.
+mount_type() {
+	awk -v m="$MNT" '$5 == m { for (i = 7; $i != "-"; i++) ; t = $(i + 1) } END { print t }' \
+		/proc/self/mountinfo
+}
+
+case $(mount_type) in
+fuse.vmmfs)
+	# reuse it if its daemon answers; a dead one is unmounted and replaced
+	if ! timeout 5 cat "$MNT/info" >/dev/null 2>&1; then
+		echo "the vmmfs at $MNT does not answer: unmounting it"
+		fusermount3 -uz "$MNT"
+	fi
+	;;
+"") ;;
+*)
+	echo "$MNT has another filesystem mounted: choose another with MNT=DIR" >&2
+	exit 1
+	;;
+esac
+if [ "$(mount_type)" != fuse.vmmfs ]; then
+	mkdir -p "$MNT"
+	# in a shared /tmp another user could have made the directory first
+	if [ -L "$MNT" ] || [ ! -O "$MNT" ]; then
+		echo "$MNT is not a directory of yours: choose another with MNT=DIR" >&2
+		exit 1
+	fi
 	./vmmfs "$MNT"
-	for _ in $(seq 50); do mountpoint -q "$MNT" && break; sleep 0.1; done
+	for _ in $(seq 50); do [ "$(mount_type)" = fuse.vmmfs ] && break; sleep 0.1; done
 fi
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
@@ -36,6 +65,8 @@ say "grep -E 'instructions|exits=' $MNT/demo/stats"
 grep -E '^(instructions|exits)=' "$MNT/demo/stats"
 cat <<EOM
 
-vmmfs stays mounted at $MNT: look around (cat, ls, echo), then unmount with
+vmmfs stays mounted at $MNT: look around (cat, ls, echo; a refused write's
+reason is in the log file beside it: cat $MNT/log, cat $MNT/demo/log).
+make run again reuses it; unmount with
   fusermount3 -u $MNT
 EOM

@@ -42,6 +42,15 @@ static int name_ok(const char *name)
 	return strcmp(name, "ctl") && strcmp(name, "info") && strcmp(name, "log");
 }
 
+static int check_name(const char *name, char *why, size_t whylen)
+{
+	if (name_ok(name))
+		return 0;
+	snprintf(why, whylen, "'%.80s' is not a VM name: 1-%d of A-Z a-z 0-9 _ - . "
+		 "(not starting with '.', not ctl/info/log)", name, VM_NAME_MAX);
+	return -EINVAL;
+}
+
 static struct vm *find_locked(const char *name)
 {
 	for (unsigned i = 0; i < nvms; i++)
@@ -162,11 +171,8 @@ int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
 
 	if (!opts)
 		opts = &none;
-	if (!name_ok(name)) {
-		snprintf(why, whylen, "'%.80s' is not a VM name: 1-%d of A-Z a-z 0-9 _ - . "
-			 "(not starting with '.', not ctl/info/log)", name, VM_NAME_MAX);
-		return -EINVAL;
-	}
+	if ((r = check_name(name, why, whylen)))
+		return r;
 	if ((r = take_config(opts, &cfg, why, whylen)))
 		return r;
 	vm = calloc(1, sizeof(*vm));
@@ -263,6 +269,30 @@ int vm_destroy(struct vm *vm)
 		vcpu_destroy(vm->vcpu[c]);
 	vm_put(vm);
 	return 0;
+}
+
+int vm_rename(struct vm *vm, const char *name, char *why, size_t whylen)
+{
+	char old[VM_NAME_MAX + 1];
+	int r;
+
+	if ((r = check_name(name, why, whylen)))
+		return r;
+	pthread_mutex_lock(&registry_lock);
+	if (vm->dead) {
+		r = -ENOENT;
+		snprintf(why, whylen, "the VM was destroyed");
+	} else if (find_locked(name)) {
+		r = -EEXIST;
+		snprintf(why, whylen, "a VM named '%s' exists", name);
+	} else {
+		snprintf(old, sizeof(old), "%s", vm->name);
+		snprintf(vm->name, sizeof(vm->name), "%s", name);
+	}
+	pthread_mutex_unlock(&registry_lock);
+	if (!r)
+		vm_log(vm, "renamed: %s -> %s", old, name);
+	return r;
 }
 
 void vm_destroy_all(void)

@@ -57,6 +57,9 @@ int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
 /* Remove from the registry, stop the vcpus; freed when the last ref goes. */
 int vm_destroy(struct vm *vm);
 
+/* A new name, checked as vm_create checks it; -EEXIST if another VM has it. */
+int vm_rename(struct vm *vm, const char *name, char *why, size_t whylen);
+
 struct vm *vm_lookup(const char *name);		/* with a reference */
 struct vm *vm_lookup_id(uint64_t id);		/* with a reference */
 void vm_get(struct vm *vm);

@@ -3,8 +3,8 @@
 # tests/*.bats file, count what passed and failed across all of them, show
 # the output of each failure, and end with the line "N passed, N failed".
 #
-#   tools/check.sh build/tests/unit/test_*        (what make check runs)
-#   BATS_FILES="tests/run.bats" tools/check.sh    (only some bats files)
+#   scripts/check.sh build/tests/unit/test_*        (what make check runs)
+#   BATS_FILES="tests/run.bats" scripts/check.sh    (only some bats files)
 #
 # Each unit binary and each bats file runs under a timeout, so one hung test
 # costs its own budget and not the whole run.  A binary or file that dies
@@ -89,7 +89,7 @@ for bin in "$@"; do
 done
 
 if ! command -v bats >/dev/null; then
-	echo "bats is not installed (tools/deps.sh test)"
+	echo "bats is not installed (scripts/deps.sh test)"
 	failed=$((failed + 1))
 else
 	for f in ${BATS_FILES:-tests/*.bats}; do

@@ -2,32 +2,37 @@
 # Linux 6.1 for the 440 (Bamboo) under vmmfs: build the kernel, boot it
 # through the files, time it against qemu-system-ppc -M bamboo.
 #
-#   tools/linux440.sh kernel [--pv-fix]     build or reuse; prints the vmlinux path
-#   tools/linux440.sh boot MNT VMLINUX [pv=on|off]
+#   scripts/linux440.sh kernel [--pv-fix] [--dry-run]
+#                                           build or reuse; prints the vmlinux path
+#                                           (--dry-run: only says which it would do)
+#   scripts/linux440.sh boot MNT VMLINUX [pv=on|off]
 #                                           boot under a mounted vmmfs; prints
 #                                           banner_s=, reboot_s=, the exit, stats
-#   tools/linux440.sh bench                 the timing table (vmmfs vs QEMU)
+#   scripts/linux440.sh bench               the timing table (vmmfs vs QEMU)
 #
-# The kernels come from the recipe next to the repository
-# (../shared/linux440/build.sh, keyed by its content) and are cached outside
-# the tree in $VMMFS_LINUX_CACHE (default ~/.cache/vmmfs).
+# The kernels come from the recipe in guests/linux/ppc440/ (build.sh, keyed
+# by the content of the recipe, its init and its patch) and are cached
+# outside the tree in $VMMFS_LINUX_CACHE (default ~/.cache/vmmfs).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-recipe=${VMMFS_LINUX_RECIPE:-$root/../shared/linux440/build.sh}
+recipe=$root/guests/linux/ppc440/build.sh
 cache=${VMMFS_LINUX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmmfs}
 CMDLINE="console=ttyS0 initreboot"
 BANNER="=== ppc440 test init: hello from userspace"
 
-# The cached kernel's path if it is there, built by the recipe if it is not.
+# kernel [--pv-fix] [--dry-run]: the cached kernel's path if it is current,
+# built by the recipe if it is not.
 kernel() {
-	local dir=$cache/linux440 fix=${1:-}
+	local dir=$cache/linux440 a
 
-	[ "$fix" = --pv-fix ] && dir=$cache/linux440-pvfix
-	if [ ! -f "$recipe" ]; then
-		echo "linux440: no recipe at $recipe" >&2
-		return 1
-	fi
-	bash "$recipe" "$dir" $fix >&2 || return 1
+	for a in "$@"; do
+		case $a in
+		--pv-fix) dir=$cache/linux440-pvfix ;;
+		--dry-run) ;;
+		*) echo "linux440: kernel takes --pv-fix and --dry-run, not '$a'" >&2; return 2 ;;
+		esac
+	done
+	bash "$recipe" "$dir" "$@" >&2 || return 1
 	echo "$dir/vmlinux"
 }
 
@@ -120,5 +125,5 @@ case ${1:-} in
 kernel) shift; kernel "$@" ;;
 boot) shift; boot "$@" ;;
 bench) bench ;;
-*) sed -n '2,14p' "$0" >&2; exit 2 ;;
+*) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac
