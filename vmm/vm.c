@@ -127,6 +127,7 @@ static int take_config(struct kvlist *opts, struct vm_config *cfg, char *why, si
 	cfg->arch = "x86";
 	cfg->mem = 0;
 	cfg->cpus = 1;
+	cfg->console_max = CONSOLE_MAX_DEFAULT;
 	for (int i = 0; i < opts->n; i++) {
 		struct kv *kv = &opts->kv[i];
 		uint64_t n;
@@ -147,6 +148,13 @@ static int take_config(struct kvlist *opts, struct vm_config *cfg, char *why, si
 				return r == -EINVAL ? -EINVAL : -ERANGE;
 			}
 			cfg->cpus = n;
+		} else if (!strcmp(kv->key, "console_max") && kv->val) {
+			if ((r = parse_u64(kv->val, &n)) || n < CONSOLE_MAX_MIN || n > CONSOLE_MAX_MAX) {
+				snprintf(why, whylen, "console_max=%s: want %uK to %lluT", kv->val,
+					 CONSOLE_MAX_MIN >> 10, CONSOLE_MAX_MAX >> 40);
+				return r == -EINVAL ? -EINVAL : -ERANGE;
+			}
+			cfg->console_max = n;
 		} else {
 			opts->kv[j++] = *kv;
 		}
@@ -192,7 +200,7 @@ int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
 	pthread_mutex_init(&vm->ctl_lock, NULL);
 	pthread_rwlock_init(&vm->slots_lock, NULL);
 	textlog_init(&vm->log);
-	if (!vm->arch_state || console_init(&vm->console)) {
+	if (!vm->arch_state || console_init(&vm->console, cfg.console_max)) {
 		free(vm->arch_state);
 		free(vm);
 		snprintf(why, whylen, "out of memory");
@@ -682,9 +690,12 @@ void vm_render_stats(struct vm *vm, struct buf *out)
 		mem += vm->slots.slot[i]->size;
 	buf_printf(out, "memslots=%d\nmem_bytes=%llu\n", vm->slots.n, (unsigned long long)mem);
 	pthread_rwlock_unlock(&vm->slots_lock);
-	buf_printf(out, "vcpus=%d\nconsole_bytes=%llu\nconsole_dropped=%llu\nconsole_in_dropped=%llu\n",
+	buf_printf(out, "vcpus=%d\nconsole_bytes=%llu\nconsole_max=%llu\nconsole_dropped=%llu\n"
+		   "console_lost=%llu\nconsole_in_dropped=%llu\n",
 		   vm->ncpus, (unsigned long long)console_size(&vm->console),
+		   (unsigned long long)vm->console.max,
 		   (unsigned long long)console_dropped(&vm->console),
+		   (unsigned long long)console_lost(&vm->console),
 		   (unsigned long long)vm->console.in_dropped);
 }
 

@@ -59,6 +59,7 @@ struct vm_config {
 	const char *arch;
 	uint64_t mem;
 	unsigned cpus;
+	uint64_t console_max;	/* bytes of console output kept */
 };
 
 int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
