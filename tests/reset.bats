@@ -93,13 +93,18 @@ boots_agree() {
 }
 
 @test "ppc440: the watchdog's reset while the core waits (MSR[WE]) ends run with system_event type=reset" {
-	ppc_reset_vm p "wdt"
-	vm_run p
-	assert_file_line "$MNT/p/cpu/0/exit" "reason=system_event type=reset code=1"
-	echo reset >"$MNT/p/ctl"
-	vm_run p
-	assert_file_line "$MNT/p/cpu/0/exit" "reason=system_event type=reset code=1"
-	boots_agree p "wdt"
+	local vm cl
+	# with no interrupt enabled (the wait used to end as hlt) and with EE (it never ended)
+	for cl in wdt "wdt ee"; do
+		vm=p${cl// /}
+		ppc_reset_vm "$vm" "$cl"
+		vm_run "$vm"
+		assert_file_line "$MNT/$vm/cpu/0/exit" "reason=system_event type=reset code=1"
+		echo reset >"$MNT/$vm/ctl"
+		vm_run "$vm"
+		assert_file_line "$MNT/$vm/cpu/0/exit" "reason=system_event type=reset code=1"
+		boots_agree "$vm" "$cl"
+	done
 }
 
 @test "a reset written while a run is blocked ends that run with EINTR and reason=intr, every time" {

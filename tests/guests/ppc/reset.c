@@ -5,8 +5,8 @@
  * loaded), then spoils what a second boot would need if the image were
  * not placed again: the boot number and its own first words (the entry at
  * 0).  With `wdt` in its command line it arms the watchdog's core reset
- * (TCR[WRC]) and waits with MSR[WE] and no interrupt enabled, so only the
- * watchdog can end the wait; otherwise it returns (a DBCR0 reset).
+ * (TCR[WRC]) and waits with MSR[WE] (and MSR[EE] with `ee`), where only
+ * the watchdog can end the wait; otherwise it returns (a DBCR0 reset).
  */
 #include "lib.h"
 
@@ -98,9 +98,12 @@ int main(void)
 	for (int i = 0; i < 8; i++)
 		((volatile uint32_t *)_start)[i] = 0;	/* zeros are not instructions */
 	if (cl && has(cl, "wdt")) {
+		/* with `ee`, the wait also takes external interrupts (none come) */
+		uint32_t msr = MSR_WE | (has(cl, "ee") ? MSR_EE : 0);
+
 		mtspr(SPR_TCR, TCR_WRC_CORE);	/* WP = 0: TB bit 20, 2^21 ticks a period */
 		for (;;)
-			mtmsr(MSR_WE);
+			mtmsr(msr);
 	}
 	return 0;
 }
