@@ -154,3 +154,13 @@ boots_agree() {
 	write_fails E2BIG "$MNT/p/ctl" "load $PPC/reset.elf cmdline=${x511}y"
 	[[ "$LOGLINE" == *"cmdline is 512 bytes, longer than ppc440's 511" ]] || fail "$LOGLINE"
 }
+
+@test "reset with an image that no longer fits the slots: the loader's errno and log line, the vcpus reset" {
+	x86_reset_vm t "plain"
+	vm_run t
+	echo "slot=0 size=0" >"$MNT/t/memslots"
+	echo "slot=0 gpa=0 size=64K" >"$MNT/t/memslots"
+	write_fails ENOMEM "$MNT/t/ctl" reset
+	[[ "$LOGLINE" == "ctl: reset: the last image cannot be placed again: segment at 0x100000 "* ]] || fail "$LOGLINE"
+	assert_file_line "$MNT/t/ctl" "state=stopped"
+}
