@@ -42,7 +42,7 @@ static int do_destroy(struct wctx *w, struct kvlist *kv)
 }
 
 static const struct verb root_verbs[] = {
-	{ "create", 1, -1, do_create, "create NAME [arch=x86|ppc440] [mem=SIZE] [cpus=N]" },
+	{ "create", 1, -1, do_create, "create NAME [arch=x86|ppc440] [mem=SIZE] [cpus=N] [console_max=SIZE]" },
 	{ "destroy", 1, 1, do_destroy, "destroy NAME" },
 	{ 0 }
 };

@@ -31,11 +31,12 @@ static int do_stop(struct wctx *w, struct kvlist *kv)
 	return 0;
 }
 
+/* reset: the machine (devices, vcpus, the last image placed again); reset cpu: the vcpus only. */
 static int do_reset(struct wctx *w, struct kvlist *kv)
 {
-	(void)kv;
-	vm_reset(w->of->vm);
-	return 0;
+	if (kv->n == 2 && (kv->kv[1].val || strcmp(kv->kv[1].key, "cpu")))
+		return refuse(w, -EINVAL, "usage: reset [cpu]");
+	return vm_reset(w->of->vm, kv->n == 2);
 }
 
 static int do_load(struct wctx *w, struct kvlist *kv)
@@ -112,7 +113,7 @@ static int do_irq(struct wctx *w, struct kvlist *kv)
 static const struct verb vm_verbs[] = {
 	{ "start", 0, 0, do_start, "start" },
 	{ "stop", 0, 1, do_stop, "stop [CPU]" },
-	{ "reset", 0, 0, do_reset, "reset" },
+	{ "reset", 0, 1, do_reset, "reset [cpu]" },
 	{ "load", 1, -1, do_load, "load PATH [cmdline=...]" },
 	{ "enable-cap", 1, 1, do_enable_cap, "enable-cap NAME" },
 	{ "irq", 2, 2, do_irq, "irq LINE 0|1" },
@@ -264,7 +265,8 @@ int vm_file_write(struct wctx *w, char *text)
 {
 	switch (w->of->n.kind) {
 	case K_VM_CTL:
-		return verb_dispatch(w, vm_verbs, text);
+		/* load's command line is text, not tokens */
+		return verb_dispatch_rest(w, vm_verbs, text, "cmdline");
 	case K_VM_MEMSLOTS:
 		return memslots_write_text(w, text);
 	}

@@ -18,11 +18,16 @@ int refuse(struct wctx *w, int err, const char *fmt, ...)
 
 int verb_dispatch(struct wctx *w, const struct verb *verbs, char *text)
 {
+	return verb_dispatch_rest(w, verbs, text, NULL);
+}
+
+int verb_dispatch_rest(struct wctx *w, const struct verb *verbs, char *text, const char *rest_key)
+{
 	struct kvlist kv;
 	char valid[256] = "";
 	int nargs;
 
-	if (kv_split(text, &kv))
+	if (kv_split_rest(text, &kv, rest_key))
 		return refuse(w, -E2BIG, "too many words (at most %d)", KV_MAX);
 	if (!kv.n)
 		return refuse(w, -EINVAL, "empty command");

@@ -40,6 +40,8 @@ struct verb {
 	const char *usage;
 };
 int verb_dispatch(struct wctx *w, const struct verb *verbs, char *text);
+/* The same, with a `REST_KEY=` token taking the rest of the line (kv_split_rest). */
+int verb_dispatch_rest(struct wctx *w, const struct verb *verbs, char *text, const char *rest_key);
 
 /* Log a refusal (to the VM's log, or the global one) and return err. */
 int refuse(struct wctx *w, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -6,16 +6,21 @@ load lib/vmmfs
 setup() { vmmfs_setup; }
 teardown() { vmmfs_teardown; }
 
-# A VM in 32-bit protected mode (hello.elf's entry state) running CODE at 0x8000.
+# A VM in 32-bit protected mode (hello.elf's entry state) running CODE at 0x8000,
+# created with OPTIONS when given: vm_code NAME CODE [OPTIONS].
 vm_code() {
-	vm_new "$1" 16M
+	if [ -n "${3:-}" ]; then
+		echo "create $1 mem=16M $3" >"$MNT/ctl"
+	else
+		vm_new "$1" 16M
+	fi
 	vm_load "$1" hello.elf
 	printf "$2" | dd of="$MNT/$1/mem" bs=1 seek=$((0x8000)) conv=notrunc status=none
 	echo "rip=0x8000" >"$MNT/$1/regs"
 }
 
 spin() { vm_code "$1" '\xeb\xfe'; }				# jmp .
-flood() { vm_code "$1" '\xba\xf8\x03\x00\x00\xee\xeb\xfd'; }	# mov edx,0x3f8; l: out dx,al; jmp l
+flood() { vm_code "$1" '\xba\xf8\x03\x00\x00\xee\xeb\xfd' "${2:-}"; }	# mov edx,0x3f8; l: out dx,al; jmp l
 mmio_loop() { vm_code "$1" '\xa1\x00\x00\x00\xd0\xeb\xf9'; }	# l: mov eax,[0xd0000000]; jmp l
 
 daemon_ends_on() {
@@ -59,8 +64,8 @@ daemon_ends_on() {
 	done
 }
 
-@test "a guest flooding its console loses old output, counted, and memory stays bounded" {
-	flood f
+@test "a guest flooding its console past console_max loses old output, counted, and memory stays bounded" {
+	flood f console_max=1M
 	echo start >"$MNT/f/ctl"
 	wait_until 20 eval '[ "$(sed -n "s/^console_dropped=//p" "$MNT/f/stats")" -gt 0 ]'
 	echo stop >"$MNT/f/ctl"

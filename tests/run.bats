@@ -320,11 +320,11 @@ runner_done() {
 	assert_line --regexp '^interrupt\.injected=(0x)?0$'
 }
 
-@test "reset puts the vcpu back to its power-on state" {
+@test "reset cpu puts the vcpu back to its power-on state" {
 	vm_new t
 	vm_load t hello.elf
 	vm_run t
-	echo reset >"$MNT/t/ctl"
+	echo "reset cpu" >"$MNT/t/ctl"
 	assert_file_line "$MNT/t/ctl" "state=stopped"
 	run rd "$MNT/t/regs"
 	assert_line rip=0xfff0

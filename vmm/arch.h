@@ -101,9 +101,15 @@ struct arch_ops {
 	/* True if an interrupt is deliverable now (wakes a halted vcpu). */
 	int (*irq_pending)(struct vcpu *);
 
-	/* Load an image read from fd (opened with the caller's rights).
-	 * All vcpus are stopped.  args: the tokens after the path. */
-	int (*load)(struct vm *, int fd, struct kvlist *args, char *why, size_t whylen);
+	/* Place an image (the file's bytes, read by vmm/ with the caller's
+	 * rights) and set vcpu 0 to enter it, the firmware tables (multiboot
+	 * info, device tree) built anew.  All vcpus are held.  args: the tokens
+	 * after the path.  Called again with the same bytes and args by a
+	 * machine reset, so it must depend on nothing else the guest changed. */
+	int (*load)(struct vm *, const uint8_t *img, size_t len, struct kvlist *args,
+		    char *why, size_t whylen);
+	/* Devices back to their power-on state (a machine reset); all vcpus held. */
+	void (*devices_reset)(struct vm *);
 	/* Raise or lower an interrupt line of the platform's controller. */
 	int (*set_irq)(struct vm *, unsigned line, int level, char *why, size_t whylen);
 

@@ -80,8 +80,10 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-int kv_split(char *s, struct kvlist *out)
+int kv_split_rest(char *s, struct kvlist *out, const char *rest_key)
 {
+	size_t klen = rest_key ? strlen(rest_key) : 0;
+
 	out->n = 0;
 	while (*s) {
 		char *tok, *eq;
@@ -91,12 +93,23 @@ int kv_split(char *s, struct kvlist *out)
 		if (!*s)
 			break;
 		tok = s;
+		if (out->n == KV_MAX)
+			return -E2BIG;
+		if (rest_key && !strncmp(tok, rest_key, klen) && tok[klen] == '=') {
+			size_t n = strlen(tok);
+
+			if (n && tok[n - 1] == '\n')
+				tok[n - 1] = 0;
+			tok[klen] = 0;
+			out->kv[out->n].key = tok;
+			out->kv[out->n].val = tok + klen + 1;
+			out->n++;
+			break;
+		}
 		while (*s && !is_space(*s))
 			s++;
 		if (*s)
 			*s++ = 0;
-		if (out->n == KV_MAX)
-			return -E2BIG;
 		eq = strchr(tok, '=');
 		if (eq)
 			*eq = 0;
@@ -105,6 +118,11 @@ int kv_split(char *s, struct kvlist *out)
 		out->n++;
 	}
 	return 0;
+}
+
+int kv_split(char *s, struct kvlist *out)
+{
+	return kv_split_rest(s, out, NULL);
 }
 
 int parse_u64(const char *s, uint64_t *out)

@@ -37,6 +37,13 @@ struct kvlist {
 
 /* Split on any white space.  Returns 0, or -E2BIG when there are more than KV_MAX tokens. */
 int kv_split(char *s, struct kvlist *out);
+/*
+ * The same, except that a token `REST_KEY=...` takes the rest of the line as
+ * its value, byte for byte (runs of spaces and tabs and all), less the one
+ * newline that ends the write: a kernel command line is text, not tokens.
+ * It is the last token.  rest_key NULL is kv_split.
+ */
+int kv_split_rest(char *s, struct kvlist *out, const char *rest_key);
 
 /*
  * Numbers: decimal, 0x hex, 0b binary, optional K/M/G/T suffix (powers of 1024)

@@ -230,6 +230,19 @@ static void uart_input(void *opaque)
 	pthread_mutex_unlock(&u->mu);
 }
 
+/* Registers to their power-on values: a machine reset (the console's
+ * output and queued input are the host's side and stay). */
+void uart16550_reset(struct uart16550 *u)
+{
+	pthread_mutex_lock(&u->mu);
+	u->ier = u->fcr = u->lcr = u->mcr = u->scr = u->dll = u->dlm = 0;
+	u->msr = MSR_CTS | MSR_DSR | MSR_DCD;
+	u->thre_pending = 0;
+	u->loop_head = u->loop_len = 0;
+	update_irq(u);
+	pthread_mutex_unlock(&u->mu);
+}
+
 struct uart16550 *uart16550_create(struct vm *vm, void (*irq)(void *, int), void *irq_opaque)
 {
 	struct uart16550 *u = calloc(1, sizeof(*u));

@@ -14,6 +14,7 @@ struct uart16550;
 /* irq(opaque, level) drives the UART's interrupt line; may be NULL. */
 struct uart16550 *uart16550_create(struct vm *vm, void (*irq)(void *, int), void *irq_opaque);
 void uart16550_free(struct uart16550 *u);
+void uart16550_reset(struct uart16550 *u);
 extern const struct io_dev_ops uart16550_ops;	/* register with the uart as opaque */
 
 #endif

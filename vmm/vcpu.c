@@ -371,14 +371,21 @@ void vcpu_kick(struct vcpu *v)
 
 void vcpu_reset(struct vcpu *v)
 {
+	bool ended = false;
+
 	vcpu_hold(v);
 	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED) {
+		/* the run it ends says so, as one ended by stop does: its writer
+		 * gets EINTR and `exit` keeps reason=intr until the next run */
 		vcpu_set_exit(v, EXIT_INTR);
+		count_exit(v);
 		end_run(v, VCPU_STOPPED);
+		ended = true;
 	}
 	if (v->vm->arch->vcpu_reset)
 		v->vm->arch->vcpu_reset(v);
-	vcpu_set_exit(v, EXIT_NONE);
+	if (!ended)
+		vcpu_set_exit(v, EXIT_NONE);
 	memset(&v->replay, 0, sizeof(v->replay));
 	v->state = VCPU_STOPPED;
 	vcpu_release(v);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -72,6 +73,8 @@ static void vm_free(struct vm *vm)
 		vm->arch->vm_destroy(vm);
 	memslots_free(&vm->slots);
 	console_free(&vm->console);
+	free(vm->image);
+	free(vm->image_argbuf);
 	textlog_free(&vm->log);
 	pthread_mutex_destroy(&vm->ctl_lock);
 	pthread_rwlock_destroy(&vm->slots_lock);
@@ -133,6 +136,7 @@ static int take_config(struct kvlist *opts, struct vm_config *cfg, char *why, si
 	cfg->arch = "x86";
 	cfg->mem = 0;
 	cfg->cpus = 1;
+	cfg->console_max = CONSOLE_MAX_DEFAULT;
 	for (int i = 0; i < opts->n; i++) {
 		struct kv *kv = &opts->kv[i];
 		uint64_t n;
@@ -153,6 +157,13 @@ static int take_config(struct kvlist *opts, struct vm_config *cfg, char *why, si
 				return r == -EINVAL ? -EINVAL : -ERANGE;
 			}
 			cfg->cpus = n;
+		} else if (!strcmp(kv->key, "console_max") && kv->val) {
+			if ((r = parse_u64(kv->val, &n)) || n < CONSOLE_MAX_MIN || n > CONSOLE_MAX_MAX) {
+				snprintf(why, whylen, "console_max=%s: want %uK to %lluT", kv->val,
+					 CONSOLE_MAX_MIN >> 10, CONSOLE_MAX_MAX >> 40);
+				return r == -EINVAL ? -EINVAL : -ERANGE;
+			}
+			cfg->console_max = n;
 		} else {
 			opts->kv[j++] = *kv;
 		}
@@ -195,7 +206,7 @@ int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
 	pthread_mutex_init(&vm->ctl_lock, NULL);
 	pthread_rwlock_init(&vm->slots_lock, NULL);
 	textlog_init(&vm->log);
-	if (!vm->arch_state || console_init(&vm->console)) {
+	if (!vm->arch_state || console_init(&vm->console, cfg.console_max)) {
 		free(vm->arch_state);
 		free(vm);
 		snprintf(why, whylen, "out of memory");
@@ -479,11 +490,74 @@ static int any_running(struct vm *vm)
 	return 0;
 }
 
+/* The whole file, up to VM_IMAGE_MAX: what `load` places and a reset places again. */
+static int read_image(int fd, uint8_t **out, size_t *len, char *why, size_t whylen)
+{
+	struct stat st;
+	uint8_t *p;
+	size_t got = 0;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "cannot stat the image: %s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > VM_IMAGE_MAX) {
+		snprintf(why, whylen, "the image must be a regular file of 1 byte to %u MiB", VM_IMAGE_MAX >> 20);
+		return -EINVAL;
+	}
+	if (!(p = malloc(st.st_size))) {
+		snprintf(why, whylen, "out of memory for a %lld-byte image", (long long)st.st_size);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = pread(fd, p + got, st.st_size - got, got);
+
+		if (n <= 0) {
+			snprintf(why, whylen, "cannot read the image: %s", n ? strerror(errno) : "short file");
+			free(p);
+			return n ? -errno : -EIO;
+		}
+		got += n;
+	}
+	*out = p;
+	*len = got;
+	return 0;
+}
+
+/* A copy of args in one allocation (returned) that dst's pointers refer to. */
+static char *kv_copy(const struct kvlist *src, struct kvlist *dst)
+{
+	size_t need = 1;
+	char *buf, *at;
+
+	for (int i = 0; i < src->n; i++)
+		need += strlen(src->kv[i].key) + 1 + (src->kv[i].val ? strlen(src->kv[i].val) + 1 : 0);
+	if (!(buf = malloc(need)))
+		return NULL;
+	at = buf;
+	dst->n = src->n;
+	for (int i = 0; i < src->n; i++) {
+		dst->kv[i].key = strcpy(at, src->kv[i].key);
+		at += strlen(at) + 1;
+		dst->kv[i].val = NULL;
+		if (src->kv[i].val) {
+			dst->kv[i].val = strcpy(at, src->kv[i].val);
+			at += strlen(at) + 1;
+		}
+	}
+	return buf;
+}
+
 int vm_load(struct vm *vm, int fd, const char *path, struct kvlist *args)
 {
-	char why[256] = "";
+	struct kvlist none = { 0 }, kept;
+	char why[256] = "", *argbuf = NULL;
+	uint8_t *img = NULL;
+	size_t len = 0;
 	int r;
 
+	if (!args)
+		args = &none;
 	pthread_mutex_lock(&vm->ctl_lock);
 	pthread_rwlock_rdlock(&vm->slots_lock);
 	vm_hold_all(vm);
@@ -496,10 +570,23 @@ int vm_load(struct vm *vm, int fd, const char *path, struct kvlist *args)
 	} else if (!vm->arch->load) {
 		snprintf(why, sizeof(why), "arch %s cannot load images", vm->arch->name);
 		r = -EINVAL;
+	} else if ((r = read_image(fd, &img, &len, why, sizeof(why)))) {
+		;
+	} else if (!(argbuf = kv_copy(args, &kept))) {
+		snprintf(why, sizeof(why), "out of memory");
+		r = -ENOMEM;
 	} else {
-		r = vm->arch->load(vm, fd, args, why, sizeof(why));
+		r = vm->arch->load(vm, img, len, &kept, why, sizeof(why));
 		if (!r) {
 			vm->loaded = true;
+			free(vm->image);
+			free(vm->image_argbuf);
+			vm->image = img;
+			vm->image_len = len;
+			vm->image_args = kept;
+			vm->image_argbuf = argbuf;
+			img = NULL;
+			argbuf = NULL;
 			for (int i = 0; i < vm->ncpus; i++) {
 				struct vcpu *v = vm->vcpu[i];
 
@@ -512,6 +599,8 @@ int vm_load(struct vm *vm, int fd, const char *path, struct kvlist *args)
 	vm_release_all(vm);
 	pthread_rwlock_unlock(&vm->slots_lock);
 	pthread_mutex_unlock(&vm->ctl_lock);
+	free(img);
+	free(argbuf);
 	if (r)
 		vm_log(vm, "ctl: load %s: %s", path, why);
 	else
@@ -519,13 +608,31 @@ int vm_load(struct vm *vm, int fd, const char *path, struct kvlist *args)
 	return r;
 }
 
-void vm_reset(struct vm *vm)
+int vm_reset(struct vm *vm, bool cpu_only)
 {
+	char why[256] = "";
+	int r = 0;
+
 	pthread_mutex_lock(&vm->ctl_lock);
+	pthread_rwlock_rdlock(&vm->slots_lock);
+	vm_hold_all(vm);
+	if (!cpu_only && vm->arch->devices_reset)
+		vm->arch->devices_reset(vm);
 	for (int i = 0; i < vm->ncpus; i++)
 		vcpu_reset(vm->vcpu[i]);
+	/* as QEMU's reset puts its ROMs and -kernel image back: the guest may
+	 * have written over its code and data, and the firmware tables are
+	 * made anew from the slots as they are now */
+	if (!cpu_only && vm->image)
+		r = vm->arch->load(vm, vm->image, vm->image_len, &vm->image_args, why, sizeof(why));
+	vm_release_all(vm);
+	pthread_rwlock_unlock(&vm->slots_lock);
 	pthread_mutex_unlock(&vm->ctl_lock);
-	vm_log(vm, "reset");
+	if (r)
+		vm_log(vm, "ctl: reset: the last image cannot be placed again: %s", why);
+	else
+		vm_log(vm, cpu_only ? "reset cpu" : vm->image ? "reset, image placed again" : "reset");
+	return r;
 }
 
 int vm_start(struct vm *vm)
@@ -613,9 +720,12 @@ void vm_render_stats(struct vm *vm, struct buf *out)
 		mem += vm->slots.slot[i]->size;
 	buf_printf(out, "memslots=%d\nmem_bytes=%llu\n", vm->slots.n, (unsigned long long)mem);
 	pthread_rwlock_unlock(&vm->slots_lock);
-	buf_printf(out, "vcpus=%d\nconsole_bytes=%llu\nconsole_dropped=%llu\nconsole_in_dropped=%llu\n",
+	buf_printf(out, "vcpus=%d\nconsole_bytes=%llu\nconsole_max=%llu\nconsole_dropped=%llu\n"
+		   "console_lost=%llu\nconsole_in_dropped=%llu\n",
 		   vm->ncpus, (unsigned long long)console_size(&vm->console),
+		   (unsigned long long)vm->console.max,
 		   (unsigned long long)console_dropped(&vm->console),
+		   (unsigned long long)console_lost(&vm->console),
 		   (unsigned long long)vm->console.in_dropped);
 }
 

@@ -12,6 +12,7 @@
 #include "console.h"
 #include "iobus.h"
 #include "memslot.h"
+#include "text.h"
 #include "textlog.h"
 #include "vcpu.h"
 
@@ -19,6 +20,7 @@
 #define VCPUS_MAX 64
 #define VMS_MAX 1024
 #define VM_MEM_MAX (64ull << 30)	/* total guest RAM per VM */
+#define VM_IMAGE_MAX (512u << 20)	/* the largest file `load` takes */
 
 struct vm {
 	char name[VM_NAME_MAX + 1];
@@ -42,6 +44,13 @@ struct vm {
 	struct console console;
 	struct textlog log;
 	bool loaded;			/* an image was loaded since the last reset */
+	/* The last image loaded and its load arguments (pointing into
+	 * image_argbuf), kept so a machine reset places it again without
+	 * opening the file anew (which would be with the daemon's rights). */
+	uint8_t *image;
+	size_t image_len;
+	struct kvlist image_args;
+	char *image_argbuf;
 	time_t created;
 };
 
@@ -50,6 +59,7 @@ struct vm_config {
 	const char *arch;
 	uint64_t mem;
 	unsigned cpus;
+	uint64_t console_max;	/* bytes of console output kept */
 };
 
 int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
@@ -89,7 +99,11 @@ ssize_t vm_mem_write(struct vm *vm, uint64_t gpa, const void *src, size_t len);
 /* Harvest: render the pages written since the last harvest and re-arm. */
 void vm_dirty_harvest(struct vm *vm, struct buf *out);
 int vm_load(struct vm *vm, int fd, const char *path, struct kvlist *args);
-void vm_reset(struct vm *vm);
+/* A machine reset (devices, every vcpu, the last image placed again) or,
+ * with cpu_only, every vcpu to its power-on state and nothing else.  A run
+ * it ends ends with reason=intr.  Returns 0, or the errno of placing the
+ * image again (logged; the vcpus are reset all the same). */
+int vm_reset(struct vm *vm, bool cpu_only);
 int vm_start(struct vm *vm);
 void vm_stop(struct vm *vm);
 /* "state=running ..." for the VM's ctl file. */

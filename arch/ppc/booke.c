@@ -293,7 +293,8 @@ int64_t ppc_wake_deadline(struct ppc *c)
 	uint64_t next = UINT64_MAX, now;
 	uint32_t msr = pv_msr(c);
 
-	if (!(msr & (MSR_EE | MSR_CE)))
+	/* the watchdog's reset action needs no interrupt enabled */
+	if (!(msr & (MSR_EE | MSR_CE)) && !TCR_WRC(c->tcr))
 		return -1;
 	if (msr & MSR_EE) {
 		if (c->dec_running && (c->tcr & TCR_DIE))

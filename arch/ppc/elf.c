@@ -18,7 +18,8 @@
 #include "ppc.h"
 #include "vmm/text.h"
 
-#define IMAGE_MAX (512u << 20)
+/* Linux's COMMAND_LINE_SIZE on powerpc in 6.1 (asm-generic/setup.h), with its NUL */
+#define CMDLINE_MAX 512u
 #define DTB_GPA 0x1800000u
 #define BOOT_R1 ((16u << 20) - 8)
 
@@ -50,40 +51,6 @@ static bool in_ram(struct vm *vm, uint64_t gpa, uint64_t len)
 		len -= n;
 	}
 	return true;
-}
-
-static int read_all(int fd, uint8_t **out, size_t *len, char *why, size_t whylen)
-{
-	struct stat st;
-	uint8_t *p;
-	size_t got = 0;
-
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "not a regular file");
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > IMAGE_MAX || st.st_size < (off_t)sizeof(Elf32_Ehdr)) {
-		snprintf(why, whylen, "%lld bytes: an ELF image has between %zu bytes and %u MiB",
-			 (long long)st.st_size, sizeof(Elf32_Ehdr), IMAGE_MAX >> 20);
-		return -EINVAL;
-	}
-	if (!(p = malloc(st.st_size))) {
-		snprintf(why, whylen, "out of memory for a %lld-byte image", (long long)st.st_size);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = pread(fd, p + got, st.st_size - got, got);
-
-		if (n <= 0) {
-			snprintf(why, whylen, "read failed at byte %zu", got);
-			free(p);
-			return -EIO;
-		}
-		got += n;
-	}
-	*out = p;
-	*len = got;
-	return 0;
 }
 
 /* Where the device tree goes: QEMU's address, or as high as the first slot allows. */
@@ -132,16 +99,16 @@ void ppc_boot_cpu(struct vm *vm)
 		memslots_write(&vm->slots, p->dtb_gpa, p->dtb, p->dtb_len);
 }
 
-int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whylen)
+int ppc_load(struct vm *vm, const uint8_t *img, size_t len, struct kvlist *args,
+	     char *why, size_t whylen)
 {
 	struct ppc_vm *p = PPCVM(vm);
 	const char *cmdline = "";
-	char cmd[1024];
 	int pv = !p->pv_off;
 	const Elf32_Ehdr *eh;
 	uint32_t phoff;
-	uint8_t *img = NULL, zero[4096] = { 0 };
-	size_t len, dlen;
+	uint8_t zero[4096] = { 0 };
+	size_t dlen;
 	uint64_t dgpa;
 	uint32_t entry;
 	void *dtb = NULL;
@@ -151,17 +118,13 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 		const char *k = args->kv[i].key, *v = args->kv[i].val;
 
 		if (!strcmp(k, "cmdline") && v) {
-			/* the rest of the line: a kernel command line has spaces */
-			size_t n = snprintf(cmd, sizeof(cmd), "%s", v);
-
-			while (++i < args->n && n < sizeof(cmd))
-				n += snprintf(cmd + n, sizeof(cmd) - n, " %s%s%s", args->kv[i].key,
-					      args->kv[i].val ? "=" : "", args->kv[i].val ? args->kv[i].val : "");
-			if (n >= sizeof(cmd)) {
-				snprintf(why, whylen, "cmdline is longer than %zu bytes", sizeof(cmd) - 1);
-				return -EINVAL;
+			/* the rest of the line, as the writer typed it (kv_split_rest) */
+			if (strlen(v) >= CMDLINE_MAX) {
+				snprintf(why, whylen, "cmdline is %zu bytes, longer than ppc440's %u",
+					 strlen(v), CMDLINE_MAX - 1);
+				return -E2BIG;
 			}
-			cmdline = cmd;
+			cmdline = v;
 		} else if (!strcmp(k, "pv") && v && (!strcmp(v, "on") || !strcmp(v, "off"))) {
 			pv = !strcmp(v, "on");
 		} else {
@@ -169,11 +132,9 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 			return -EINVAL;
 		}
 	}
-	if ((r = read_all(fd, &img, &len, why, whylen)))
-		return r;
 	eh = (const Elf32_Ehdr *)img;
 	r = -EINVAL;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS32 ||
+	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS32 ||
 	    eh->e_ident[EI_DATA] != ELFDATA2MSB || b16(eh->e_machine) != EM_PPC) {
 		snprintf(why, whylen, "not a big-endian ELF32 PowerPC image");
 		goto out;
@@ -246,6 +207,5 @@ int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whyle
 	r = 0;
 out:
 	free(dtb);
-	free(img);
 	return r;
 }

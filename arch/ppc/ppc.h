@@ -623,7 +623,8 @@ static inline int uic_out(struct vm *vm)
 
 /* ---- platform: ppc440.c, elf.c, fdt.c, regs.c, files.c, run.c ---- */
 enum run_result ppc_run(struct vcpu *v, uint64_t budget);
-int ppc_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whylen);
+int ppc_load(struct vm *vm, const uint8_t *img, size_t len, struct kvlist *args,
+	     char *why, size_t whylen);
 void ppc_boot_cpu(struct vm *vm);
 int ppc_fdt_build(struct vm *vm, const char *cmdline, bool pv, void **out, size_t *len, char *why, size_t whylen);
 extern const struct state_desc ppc_regs_file, ppc_sregs_file, ppc_events_file;

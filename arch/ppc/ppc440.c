@@ -61,6 +61,15 @@ static int ppc_vm_init(struct vm *vm, struct kvlist *opts, char *why, size_t why
 	return 0;
 }
 
+/* The UART, then the UIC: the UART's line going down must not survive in UIC0. */
+static void ppc_devices_reset(struct vm *vm)
+{
+	struct ppc_vm *p = PPCVM(vm);
+
+	uart16550_reset(p->uart);
+	uic_reset(&p->uic);
+}
+
 static int ppc_vcpu_init(struct vcpu *v)
 {
 	struct ppc *c = PPC(v);
@@ -103,7 +112,8 @@ static int ppc_irq_pending(struct vcpu *v)
 	struct ppc *c = PPC(v);
 
 	ppc_timers_update(c);
-	return ppc_irq_deliverable(c);
+	/* a watchdog reset raised while the vcpu waits wakes it to end the run */
+	return ppc_irq_deliverable(c) || c->stop;
 }
 
 static int ppc_set_irq(struct vm *vm, unsigned line, int level, char *why, size_t whylen)
@@ -162,6 +172,7 @@ const struct arch_ops ppc440_ops = {
 	.nstats = PS_NR,
 	.vm_init = ppc_vm_init,
 	.vm_destroy = ppc_vm_destroy,
+	.devices_reset = ppc_devices_reset,
 	.vcpu_init = ppc_vcpu_init,
 	.vcpu_destroy = ppc_vcpu_destroy,
 	.vcpu_reset = ppc_vcpu_reset,

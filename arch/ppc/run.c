@@ -30,7 +30,12 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 	enum run_result res = RUN_DONE;
 	uint64_t done = 0, taken = 0;
 
-	c->stop = STOP_NONE;
+	/* a stop raised between runs is this run's exit: the watchdog's reset
+	 * found by the timer check of a vcpu that waits (MSR[WE]) */
+	if (unlikely(c->stop)) {
+		c->stop = STOP_NONE;
+		return RUN_EXIT;
+	}
 	pv_complete(c);
 	ppc_fp_set_round(c);
 	ppc_timers_update(c);
@@ -115,5 +120,7 @@ enum run_result ppc_run(struct vcpu *v, uint64_t budget)
 	}
 	v->stat[STAT_INSNS] += done;
 	v->stat[STAT_INTERRUPTS] += taken;
+	if (res == RUN_EXIT)
+		c->stop = STOP_NONE;	/* consumed; one still set is for the next run */
 	return res;
 }

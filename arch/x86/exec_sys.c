@@ -56,6 +56,13 @@ int h_out(struct x86_cpu *c, const struct insn *i)
 	uint64_t v = c->s.gpr[RAX] & size_mask(i->os), code;
 
 	x86_io_check(c, port_of(c, i), i->os);
+	if (x86_reset_line(port_of(c, i), i->os, v)) {
+		vcpu_set_exit(c->v, EXIT_SYSTEM_EVENT);
+		c->v->exit.system_event.type = SYSEV_RESET;
+		c->s.rip = i->next;
+		c->result = RUN_EXIT;
+		return 2;
+	}
 	if (vcpu_io(c->v, 0, port_of(c, i), i->os, 1, &v))
 		x86_exit_now(c);
 	if (debugexit_take(&xv->dbg, &code)) {

@@ -31,56 +31,26 @@
 #define MBI_MMAP (1u << 6)
 #define MBI_LOADER_NAME (1u << 9)
 
-#define IMAGE_MAX (512u << 20)
 #define MAX_SEGS 32
 #define INFO_SIZE 0x1000u
 #define INFO_MMAP 0x100u
 #define INFO_NAME 0x400u
 #define INFO_CMDLINE 0x440u
-#define CMDLINE_MAX (INFO_SIZE - INFO_CMDLINE)
+/* Linux's COMMAND_LINE_SIZE on x86 (with its NUL), which the info page has room for */
+#define CMDLINE_MAX 2048u
+_Static_assert(INFO_CMDLINE + CMDLINE_MAX <= INFO_SIZE, "the command line fits the info page");
 
 struct seg {
 	uint64_t paddr, filesz, memsz, offset;
 };
 
 struct image {
-	uint8_t *data;
+	const uint8_t *data;
 	size_t len;
 	struct seg seg[MAX_SEGS];
 	int nseg;
 	uint64_t entry;
 };
-
-static int read_all(int fd, struct image *im, char *why, size_t whylen)
-{
-	struct stat st;
-	size_t got = 0;
-
-	if (fstat(fd, &st) < 0) {
-		snprintf(why, whylen, "cannot stat the image: %s", strerror(errno));
-		return -errno;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > IMAGE_MAX) {
-		snprintf(why, whylen, "the image must be a regular file of 1 byte to %u MiB", IMAGE_MAX >> 20);
-		return -EINVAL;
-	}
-	im->len = st.st_size;
-	im->data = malloc(im->len);
-	if (!im->data) {
-		snprintf(why, whylen, "out of memory reading a %zu-byte image", im->len);
-		return -ENOMEM;
-	}
-	while (got < im->len) {
-		ssize_t n = pread(fd, im->data + got, im->len - got, got);
-
-		if (n <= 0) {
-			snprintf(why, whylen, "cannot read the image: %s", n ? strerror(errno) : "short file");
-			return n ? -errno : -EIO;
-		}
-		got += n;
-	}
-	return 0;
-}
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -385,9 +355,10 @@ static void entry_state(struct vcpu *v, uint64_t entry, uint64_t info)
 	mmu_reset_context(c);
 }
 
-int multiboot_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whylen)
+int multiboot_load(struct vm *vm, const uint8_t *img, size_t len, struct kvlist *args,
+		   char *why, size_t whylen)
 {
-	struct image im = { 0 };
+	struct image im = { .data = img, .len = len };
 	const char *cmdline = NULL;
 	uint64_t info;
 	uint32_t flags;
@@ -398,22 +369,20 @@ int multiboot_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t
 		if (!strcmp(args->kv[k].key, "cmdline") && args->kv[k].val) {
 			cmdline = args->kv[k].val;
 			if (strlen(cmdline) >= CMDLINE_MAX) {
-				snprintf(why, whylen, "cmdline is longer than %u bytes", CMDLINE_MAX - 1);
-				return -ERANGE;
+				snprintf(why, whylen, "cmdline is %zu bytes, longer than x86's %u",
+					 strlen(cmdline), CMDLINE_MAX - 1);
+				return -E2BIG;
 			}
 			continue;
 		}
 		snprintf(why, whylen, "unknown load argument '%s' for x86 (valid: cmdline=TEXT)", args->kv[k].key);
 		return -EINVAL;
 	}
-	if ((r = read_all(fd, &im, why, whylen)))
-		goto out;
 	hdr = find_header(&im);
 	if (hdr < 0) {
 		snprintf(why, whylen, "no multiboot header (magic 0x1BADB002 with a valid checksum) "
 			 "in the first 8 KiB: not a multiboot image");
-		r = -EINVAL;
-		goto out;
+		return -EINVAL;
 	}
 	flags = rd32(im.data + hdr + 4);
 	if (flags & 0xffff & ~MB_SUPPORTED) {
@@ -447,6 +416,5 @@ int multiboot_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t
 	}
 	entry_state(vm->vcpu[0], im.entry, info);
 out:
-	free(im.data);
 	return r;
 }

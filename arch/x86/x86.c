@@ -13,7 +13,8 @@
 
 extern const struct state_desc *const x86_state_files[];
 enum run_result x86_run(struct vcpu *v, uint64_t budget);
-int multiboot_load(struct vm *vm, int fd, struct kvlist *args, char *why, size_t whylen);
+int multiboot_load(struct vm *vm, const uint8_t *img, size_t len, struct kvlist *args,
+		   char *why, size_t whylen);
 
 void x86_mode_update(struct x86_cpu *c)
 {
@@ -103,6 +104,15 @@ static void x86_vm_destroy(struct vm *vm)
 
 	uart16550_free(xv->com1);
 	xv->com1 = NULL;
+}
+
+static void x86_devices_reset(struct vm *vm)
+{
+	struct x86_vm *xv = vm->arch_state;
+	uint64_t code;
+
+	uart16550_reset(xv->com1);
+	debugexit_take(&xv->dbg, &code);
 }
 
 static int x86_vcpu_init(struct vcpu *v)
@@ -210,6 +220,7 @@ const struct arch_ops x86_ops = {
 	.nstats = sizeof(x86_stat_names) / sizeof(x86_stat_names[0]),
 	.vm_init = x86_vm_init,
 	.vm_destroy = x86_vm_destroy,
+	.devices_reset = x86_devices_reset,
 	.vcpu_init = x86_vcpu_init,
 	.vcpu_destroy = x86_vcpu_destroy,
 	.vcpu_reset = x86_vcpu_reset,

@@ -121,7 +121,7 @@ static int load(struct vm *vm, int fd, const char *text)
 	struct kvlist kv, args;
 
 	snprintf(line, sizeof(line), "load /image %s", text);
-	if (kv_split(line, &kv) || kv.n < 2)
+	if (kv_split_rest(line, &kv, "cmdline") || kv.n < 2)
 		return -E2BIG;
 	args.n = kv.n - 2;
 	memcpy(args.kv, kv.kv + 2, args.n * sizeof(args.kv[0]));

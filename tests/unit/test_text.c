@@ -142,6 +142,27 @@ static void split(void)
 	CHECK_EQ(kv_split(many, &kv), -E2BIG, "%d tokens are E2BIG", KV_MAX + 1);
 }
 
+/* load's cmdline=: the rest of the write, byte for byte, whatever its words */
+static void split_rest(void)
+{
+	char s1[] = "load  /img pv=on cmdline=a  b\t\tc=d  ", s2[] = "load x cmdline=\n";
+	char s3[] = "load x cmdline2=a b", many[KV_MAX * 4 + 64] = "load x cmdline=";
+	struct kvlist kv;
+
+	CHECK_EQ(kv_split_rest(s1, &kv, "cmdline"), 0, "kv_split_rest of a load line succeeds");
+	CHECK_EQ(kv.n, 4, "the rest is one token");
+	CHECK(!strcmp(kv.kv[3].key, "cmdline") && !strcmp(kv.kv[3].val, "a  b\t\tc=d  "),
+	      "spaces, tabs and = arrive as written: '%s'", kv.kv[3].val);
+	CHECK_EQ(kv_split_rest(s2, &kv, "cmdline"), 0, "an empty command line");
+	CHECK(kv.n == 3 && !strcmp(kv.kv[2].val, ""), "loses only the write's newline");
+	CHECK_EQ(kv_split_rest(s3, &kv, "cmdline"), 0, "another key");
+	CHECK_EQ(kv.n, 4, "is split as kv_split does");
+	for (int i = 0; i < KV_MAX + 1; i++)
+		strcat(many, "w ");
+	CHECK_EQ(kv_split_rest(many, &kv, "cmdline"), 0, "more than %d words after cmdline=", KV_MAX);
+	CHECK_EQ(kv.n, 3, "are one value");
+}
+
 static void buffers(void)
 {
 	struct buf b;
@@ -184,6 +205,7 @@ int main(void)
 	widths();
 	bools();
 	split();
+	split_rest();
 	buffers();
 	write_text();
 	return check_done();

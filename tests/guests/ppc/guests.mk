@@ -12,7 +12,7 @@ PPC_GUESTS  := $(PPC_DIR)/hello.elf $(PPC_DIR)/compute.elf $(PPC_DIR)/isa.elf \
                $(PPC_DIR)/irq.elf $(PPC_DIR)/tlb.elf $(PPC_DIR)/fpu.elf \
                $(PPC_DIR)/tlbivax.elf $(PPC_DIR)/extirq.elf $(PPC_DIR)/pv.elf \
                $(PPC_DIR)/debug.elf $(PPC_DIR)/timers.elf $(PPC_DIR)/inject.elf \
-               $(PPC_DIR)/bigpage.elf
+               $(PPC_DIR)/bigpage.elf $(PPC_DIR)/reset.elf
 GUESTS      += $(PPC_GUESTS)
 
 $(PPC_DIR)/hello.elf: $(PPC_DIR)/hello.S $(PPC_DIR)/link.ld

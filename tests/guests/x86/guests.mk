@@ -8,7 +8,7 @@ X86G_CC   := $(CC) -m32 -march=i686 -mgeneral-regs-only -ffreestanding -fno-pic 
 X86G_LD   := ld -m elf_i386 -nostdlib -no-pie -z noexecstack --no-warn-rwx-segments -T $(X86G)/link.ld
 X86G_LIB  := $(X86G_OBJ)/boot.o $(X86G_OBJ)/lib.o
 
-X86G_ELFS := $(addprefix $(X86G)/,hello.elf demo.elf io.elf mmio.elf dirty.elf events.elf \
+X86G_ELFS := $(addprefix $(X86G)/,hello.elf demo.elf io.elf mmio.elf dirty.elf events.elf reset.elf \
              compute.elf realmode.elf cpu_debug.elf cpu_ring32.elf \
              cpu_gate.elf cpu_seg.elf cpu_task.elf cpu_modes.elf cpu_v86.elf)
 GUESTS    += $(X86G_ELFS)
