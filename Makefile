@@ -109,6 +109,19 @@ check-asan: deps-test guests
 	@VMMFS_BIN=$(ASAN_DIR)/vmmfs BUILD=$(ASAN_DIR) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		scripts/check.sh $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(UNIT_BIN) $(REPLAY_BIN))
 
+# The concurrency, fault and load tests with the daemon under ThreadSanitizer:
+# a data race or a lock-order inversion it reports fails the daemon's exit.
+TSAN_DIR = build/tsan
+TSAN_BATS ?= tests/faults.bats tests/load.bats tests/run.bats tests/isolation.bats tests/memslots.bats \
+	tests/irq.bats tests/pv440.bats tests/fs_basics.bats
+check-tsan: deps-test guests
+	@$(MAKE) --no-print-directory BUILD=$(TSAN_DIR) BIN=$(TSAN_DIR)/vmmfs CFLAGS="-O1 -g" \
+		SAN="-fsanitize=thread" $(TSAN_DIR)/vmmfs
+	@VMMFS_BIN=$(TSAN_DIR)/vmmfs TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1" \
+		VMMFS_SLOW=4 VMMFS_RUN_TIMEOUT=60 VMMFS_LOAD_VMS=4 VMMFS_LOAD_ROUNDS=2 VMMFS_LOAD_SECONDS=500 \
+		BATS_FILE_TIMEOUT=600 \
+		BATS_FILES="$(TSAN_BATS)" scripts/check.sh
+
 # The bats suite with the daemon under valgrind (errors or leaks fail the daemon's exit).
 check-valgrind: deps-test all unit
 	@VMMFS_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
@@ -140,5 +153,5 @@ uninstall:
 clean:
 	rm -rf build $(BUILD) vmmfs $(GUESTS)
 
-.PHONY: all guests guest-images deps-build deps-test run unit check check-asan check-valgrind bench fuzz clean \
+.PHONY: all guests guest-images deps-build deps-test run unit check check-asan check-tsan check-valgrind bench fuzz clean \
 	install uninstall
