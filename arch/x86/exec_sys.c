@@ -137,7 +137,7 @@ int h_smsw(struct x86_cpu *c, const struct insn *i)
  */
 static void cr0_write(struct x86_cpu *c, uint64_t v)
 {
-	uint64_t old = c->s.cr0;
+	uint64_t old = c->s.cr0, old_efer = c->s.efer;
 
 	if (v >> 32)
 		x86_fault(c, EXC_GP, 1, 0);
@@ -160,9 +160,7 @@ static void cr0_write(struct x86_cpu *c, uint64_t v)
 		x86_fault(c, EXC_GP, 1, 0);
 	c->s.cr0 = v;
 	x86_mode_update(c);
-	if ((old ^ v) & (CR0_PG | CR0_WP | CR0_PE))
-		mmu_reset_context(c);
-	else
+	if (!mmu_paging_update(c, old, c->s.cr4, old_efer))
 		tlb_flush(c);
 }
 
@@ -215,7 +213,7 @@ int h_mov_r_cr(struct x86_cpu *c, const struct insn *i)
 
 int h_mov_cr_r(struct x86_cpu *c, const struct insn *i)
 {
-	uint64_t v = reg_get(c, i->rmoff, i->os);
+	uint64_t v = reg_get(c, i->rmoff, i->os), old;
 
 	need_ring0(c);
 	switch (i->reg) {
@@ -237,8 +235,9 @@ int h_mov_cr_r(struct x86_cpu *c, const struct insn *i)
 			x86_fault(c, EXC_GP, 1, 0);
 		if (mmu_pae_bad(c, c->s.cr0, v))
 			x86_fault(c, EXC_GP, 1, 0);
+		old = c->s.cr4;
 		c->s.cr4 = v;
-		mmu_reset_context(c);
+		mmu_paging_update(c, c->s.cr0, old, c->s.efer);
 		break;
 	case 8:
 		if (v > 15)

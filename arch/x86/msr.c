@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "exec.h"
+#include "mmu.h"
 
 enum {
 	MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
@@ -91,7 +92,10 @@ static int efer_write(struct x86_cpu *c, uint64_t v)
 		return -1;
 	if ((c->s.cr0 & CR0_PG) && ((v ^ c->s.efer) & EFER_LME))
 		return -1;
-	c->s.efer = (v & ~(uint64_t)EFER_LMA) | keep;
+	v = (v & ~(uint64_t)EFER_LMA) | keep;
+	keep = c->s.efer;
+	c->s.efer = v;
+	mmu_paging_update(c, c->s.cr0, c->s.cr4, keep);
 	return 0;
 }
 

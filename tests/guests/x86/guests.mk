@@ -84,7 +84,7 @@ GUESTS    += $(X86G64_ELFS)
 # pg_*: paging guests (pg.c, pg_isr.S, pgcheck.c); the PAE builds of the same sources add -DPAE.
 PG_LIB    := $(X86G_OBJ)/pg.o $(X86G_OBJ)/pg_isr.o $(X86G_OBJ)/pgcheck.o
 PG_ELFS   := $(addprefix $(X86G)/,pg_perm32.elf pg_perm_pae.elf pg_remap.elf pg_spaces.elf pg_dirty.elf \
-             pg_unsync.elf pg_unsync_pae.elf pg_ring.elf pg_ring_pae.elf)
+             pg_unsync.elf pg_unsync_pae.elf pg_ring.elf pg_ring_pae.elf pg_nx_pae.elf)
 GUESTS    += $(PG_ELFS)
 
 $(X86G_OBJ)/%_pae.o: $(X86G)/%.c $(X86G)/lib.h $(X86G)/pg.h $(X86G)/pgcheck.h
