@@ -577,9 +577,13 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		modrm(f, i, seg);
 		i->fn = h_unimpl;	/* x87 */
 		return;
+	case 0xf1:
+		i->fn = h_icebp;
+		return;
 	default:
-		/* daa das aaa aas bound arpl aam aad salc int1 */
-		i->fn = b == 0xd6 ? h_ud : h_unimpl;
+		/* daa das aaa aas bound aam aad: gone in 64-bit mode; salc is #UD everywhere */
+		if (!gone64(i))
+			i->fn = b == 0xd6 ? h_ud : h_unimpl;
 		return;
 	}
 }
@@ -603,17 +607,34 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 	case 0x01:
 		modrm(f, i, seg);
 		offs(i, v);
+		/*
+		 * With mod 3 the rest of this group is VMX, SVM, SGX, TSX, PKU
+		 * and AMD's monitorx, mwaitx, clzero, rdpru, invlpgb, tlbsync:
+		 * cpuid advertises none of them, so they are #UD as on a CPU
+		 * without them.
+		 */
 		switch (i->reg) {
-		case 0: i->fn = i->mod == 3 ? h_unimpl : h_sgdt; break;
+		case 0: i->fn = i->mod != 3 ? h_sgdt : (i->rm & 7) == 1 ? h_vmcall : h_ud; break;
 		case 1:
 			if (i->mod != 3)
 				i->fn = h_sgdt;
 			else if ((i->rm & 7) == 2 || (i->rm & 7) == 3)
 				i->fn = h_clac_stac;	/* 0f 01 ca / cb */
+			else if ((i->rm & 7) <= 1) {
+				i->fn = h_monitor_mwait;	/* 0f 01 c8 / c9: monitor uses seg:rax */
+				if (seg >= 0)
+					i->seg = seg;
+			}
 			else
-				i->fn = h_unimpl;
+				i->fn = h_ud;
 			break;
-		case 2: case 3: i->fn = i->mod == 3 ? h_unimpl : h_lgdt; break;
+		case 2:
+			if (i->mod != 3)
+				i->fn = h_lgdt;
+			else
+				i->fn = (i->rm & 7) <= 1 ? h_xgetbv_xsetbv : h_ud;	/* 0f 01 d0 / d1 */
+			break;
+		case 3: i->fn = i->mod != 3 ? h_lgdt : (i->rm & 7) == 1 ? h_vmcall : h_ud; break;
 		case 4: i->fn = h_smsw; break;
 		case 6: i->fn = h_lmsw; break;
 		case 7:
@@ -624,9 +645,35 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 			else if ((i->rm & 7) == 1)
 				i->fn = h_rdtscp;
 			else
-				i->fn = h_unimpl;
+				i->fn = h_ud;
 			break;
 		default: i->fn = h_ud; break;
+		}
+		return;
+	case 0x33:
+		i->fn = h_rdpmc;
+		return;
+	case 0x38:
+		i->opc = fetch8(f, i);
+		modrm(f, i, seg);
+		/* 66 0f 38 82: invpcid; the rest of this map is SIMD, MOVBE, ... */
+		i->fn = i->opc == 0x82 && i->p66 && !i->rep ? (i->mod == 3 ? h_ud : h_invpcid) : h_unimpl;
+		return;
+	case 0xae:
+		modrm(f, i, seg);
+		offs(i, v);
+		if (i->mod == 3) {
+			/* lfence, mfence, sfence: one vcpu runs one instruction at a time, in order */
+			if (i->reg >= 5 && !i->p66 && !i->rep)
+				i->fn = h_nop;
+			else if (i->rep == REP_E && i->reg <= 3)
+				i->fn = h_ud;	/* rd/wr fs/gs base: FSGSBASE is not advertised */
+			else
+				i->fn = h_unimpl;
+		} else if (!i->rep && (i->reg == 7 || (i->reg == 6 && i->p66))) {
+			i->fn = h_clflush;	/* clflush, 66: clflushopt (/7) and clwb (/6) */
+		} else {
+			i->fn = h_unimpl;	/* fxsave, fxrstor, ldmxcsr, stmxcsr, xsave ... */
 		}
 		return;
 	case 0x05:
@@ -808,7 +855,7 @@ int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i)
 			continue;
 		}
 		switch (b) {
-		case 0x66: i->os = (mode & MODE_OP32) ? 2 : 4; break;
+		case 0x66: i->os = (mode & MODE_OP32) ? 2 : 4; i->p66 = 1; break;
 		case 0x67: i->as = lm ? 4 : (mode & MODE_OP32) ? 2 : 4; break;
 		case 0x26: seg = SEG_ES; break;
 		case 0x2e: seg = SEG_CS; break;
@@ -860,5 +907,6 @@ int insn_ends_block(const struct insn *i)
 	       h == h_mov_cr_r || h == h_lmsw || h == h_clts || h == h_lgdt || h == h_invlpg ||
 	       h == h_ud || h == h_gp || h == h_unimpl || h == h_syscall || h == h_sysret ||
 	       h == h_sysenter || h == h_sysexit || h == h_wrmsr || h == h_lldt_ltr || h == h_swapgs ||
-	       h == h_mov_dr_r || h == h_cmpxchg8b;
+	       h == h_mov_dr_r || h == h_cmpxchg8b || h == h_invpcid || h == h_icebp ||
+	       h == h_monitor_mwait || h == h_xgetbv_xsetbv;
 }

@@ -26,6 +26,8 @@ int debugexit_init(struct vm *vm, struct debugexit *d);
 int debugexit_take(struct debugexit *d, uint64_t *code);
 
 /* cpuid.c: the CPU model the guest sees. */
+/* family 6, model 0x55, stepping 4 (leaf 1 eax), which is also edx at reset */
+#define X86_CPUID_SIGNATURE 0x50654u
 void x86_cpuid(unsigned apic_id, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 
 #endif

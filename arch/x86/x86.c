@@ -57,7 +57,7 @@ void x86_reset_state(struct x86_cpu *c)
 	s->gdt.limit = s->idt.limit = 0xffff;
 	s->rip = 0xfff0;
 	s->rflags = 2;
-	s->gpr[RDX] = 0x600;		/* the cpuid signature */
+	s->gpr[RDX] = X86_CPUID_SIGNATURE;
 	s->cr0 = CR0_CD | CR0_NW | CR0_ET;
 	s->apic_base = 0xfee00000 | 0x800 | (c->v->id == 0 ? 0x100 : 0);
 	s->dr6 = 0xffff0ff0;
