@@ -373,7 +373,7 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_call_far;
 		return;
 	case 0x9b:
-		i->fn = h_nop;	/* fwait: no FPU state to wait for */
+		i->fn = h_fwait;
 		return;
 	case 0x9c:
 		os64(i);
@@ -575,7 +575,7 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		return;
 	case 0xd8 ... 0xdf:
 		modrm(f, i, seg);
-		i->fn = h_unimpl;	/* x87 */
+		i->fn = h_x87;
 		return;
 	case 0xf1:
 		i->fn = h_icebp;
@@ -698,7 +698,7 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_clts;
 		return;
 	case 0x08: case 0x09:
-		i->fn = h_nop;	/* invd, wbinvd: no caches to write back */
+		i->fn = h_invd;
 		return;
 	case 0x0b: case 0xb9: case 0xff:
 		if (b != 0x0b)
@@ -831,9 +831,28 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 	}
 }
 
+/*
+ * lock is allowed only on the read-modify-write instructions with a memory
+ * destination (add adc and btc btr bts cmpxchg cmpxchg8b dec inc neg not
+ * or sbb sub xor xadd xchg); anywhere else it is #UD.
+ */
+static int lockable(const struct insn *i)
+{
+	xhandler h = i->fn;
+
+	if (i->mod == 3)
+		return 0;
+	if (h == h_alu_rm_r || h == h_alu_rm_i)
+		return i->op != 7;	/* cmp */
+	if (h == h_bt_r || h == h_bt_i)
+		return i->op != 0;	/* bt */
+	return h == h_not || h == h_neg || h == h_inc || h == h_dec || h == h_cmpxchg ||
+	       h == h_cmpxchg8b || h == h_xadd || h == h_xchg;
+}
+
 int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i)
 {
-	int seg = -1, lm = mode & MODE_LONG;
+	int seg = -1, lm = mode & MODE_LONG, lock = 0;
 	uint8_t b, rex = 0;
 
 	memset(i, 0, sizeof(*i));
@@ -863,7 +882,7 @@ int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i)
 		case 0x3e: seg = SEG_DS; break;
 		case 0x64: seg = SEG_FS; break;
 		case 0x65: seg = SEG_GS; break;
-		case 0xf0: break;	/* lock: one vcpu executes an instruction at a time */
+		case 0xf0: lock = 1; break;	/* atomic anyway: one vcpu executes an instruction at a time */
 		case 0xf2: i->rep = REP_NE; break;
 		case 0xf3: i->rep = REP_E; break;
 		default: goto opcode;
@@ -880,6 +899,8 @@ opcode:
 		else
 			one_byte(f, i, b, seg);
 	}
+	if (lock && !f->fail && !lockable(i))
+		i->fn = h_ud;
 	if (f->fail == 2) {		/* longer than 15 bytes: #GP, as the CPU does */
 		f->fail = 0;
 		i->fn = h_gp;

@@ -494,6 +494,35 @@ int h_mov_dr_r(struct x86_cpu *c, const struct insn *i)
 	return 1;
 }
 
+/* invd, wbinvd: no caches to write back or drop, but privileged. */
+int h_invd(struct x86_cpu *c, const struct insn *i)
+{
+	(void)i;
+	need_ring0(c);
+	return 0;
+}
+
+/*
+ * x87: cpuid shows no FPU, and an OS that emulates it sets CR0.EM (or TS
+ * to switch state lazily): those are #NM, which is how the emulator gets
+ * control.  With both clear the instruction is not implemented.
+ */
+int h_x87(struct x86_cpu *c, const struct insn *i)
+{
+	if (c->s.cr0 & (CR0_EM | CR0_TS))
+		x86_fault(c, EXC_NM, 0, 0);
+	return h_unimpl(c, i);
+}
+
+/* fwait: #NM when CR0.MP and TS are both set; otherwise no FPU state to wait for. */
+int h_fwait(struct x86_cpu *c, const struct insn *i)
+{
+	(void)i;
+	if ((c->s.cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
+		x86_fault(c, EXC_NM, 0, 0);
+	return 0;
+}
+
 int h_ud(struct x86_cpu *c, const struct insn *i)
 {
 	(void)i;

@@ -46,7 +46,7 @@ volatile uint64_t t_vec, t_err, t_rip, t_rflags, t_count, t_dr6;
 volatile uint64_t resume;
 uint64_t kernel_rsp;
 
-extern void trap_entry1(void), trap_entry3(void), trap_entry6(void), trap_entry13(void),
+extern void trap_entry1(void), trap_entry3(void), trap_entry6(void), trap_entry7(void), trap_entry13(void),
 	trap_entry14(void), ring0_return(void), syscall_entry(void);
 extern void user_call(void (*fn)(void));
 extern const char after_syscall[], after_icebp[], after_int3[];
@@ -62,7 +62,7 @@ __asm__(
 	"	pushq $\\v\n"
 	"	jmp trap_common\n"
 	".endm\n"
-	"TRAP 1, 0\nTRAP 3, 0\nTRAP 6, 0\nTRAP 13, 1\nTRAP 14, 1\n"
+	"TRAP 1, 0\nTRAP 3, 0\nTRAP 6, 0\nTRAP 7, 0\nTRAP 13, 1\nTRAP 14, 1\n"
 	"trap_common:\n"
 	"	push %rax; push %rbx; push %rcx; push %rdx; push %rbp; push %rsi; push %rdi\n"
 	"	push %r8; push %r9; push %r10; push %r11; push %r12; push %r13; push %r14; push %r15\n"
@@ -113,6 +113,11 @@ __asm__(
 	"	xor %ecx, %ecx\n"
 	"	rdpmc\n"
 	"1:	int $0x80\n"
+	"user_wbinvd:\n"
+	"	lea 1f(%rip), %rax\n"
+	"	mov %rax, resume(%rip)\n"
+	"	wbinvd\n"
+	"1:	int $0x80\n"
 	"icebp_here:\n"
 	"	.byte 0xf1\n"
 	"after_icebp:\n"
@@ -123,7 +128,8 @@ __asm__(
 	"	ret\n");
 
 volatile uint64_t in_kernel, user_rax;
-extern void user_syscall(void), user_vmcall(void), user_rdpmc(void), icebp_here(void), int3_here(void);
+extern void user_syscall(void), user_vmcall(void), user_rdpmc(void), user_wbinvd(void), icebp_here(void),
+	int3_here(void);
 
 void trap(struct frame *f)
 {
@@ -382,6 +388,7 @@ int main(void)
 	set_gate(1, trap_entry1, 0);
 	set_gate(3, trap_entry3, 3);
 	set_gate(6, trap_entry6, 0);
+	set_gate(7, trap_entry7, 0);
 	set_gate(13, trap_entry13, 0);
 	set_gate(14, trap_entry14, 0);
 	set_gate(0x80, ring0_return, 3);
@@ -417,6 +424,20 @@ int main(void)
 	PROBE("clflush non-canonical", "clflush (%0)", "b"(1ull << 63));	/* not rbp: that is #SS */
 	PROBE("clflush unmapped", "clflush (%0)", "b"(0x8000000000ull));
 	PROBE("lfence mfence sfence", "lfence; mfence; sfence");
+
+	/* lock only on a read-modify-write of memory */
+	PROBE("lock add to memory", "lock addl $1, (%0)", "b"(&t_dr6));
+	PROBE("lock add to a register", ".byte 0xf0\n\taddl $1, %%ebx", "b"(0));	/* gas refuses to write these */
+	PROBE("lock cmp", ".byte 0xf0\n\tcmpl $1, (%0)", "b"(&t_dr6));
+	PROBE("lock nop", ".byte 0xf0, 0x90");
+	/* no FPU: with CR0.EM an x87 instruction is #NM for the OS's emulator */
+	__asm__ volatile("mov %%cr0, %%rax\n\tor $4, %%rax\n\tmov %%rax, %%cr0" : : : "rax");
+	PROBE("fninit with CR0.EM", "fninit");
+	__asm__ volatile("mov %%cr0, %%rax\n\tand $~4, %%rax\n\tmov %%rax, %%cr0" : : : "rax");
+	PROBE("wbinvd", "wbinvd");
+	n = t_count;
+	user_call(user_wbinvd);
+	outcome("wbinvd from ring 3", n);
 
 	msrs();
 	descriptor_tables();
