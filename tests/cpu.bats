@@ -228,6 +228,26 @@ sym() {
 	assert_line "insn64: done"
 }
 
+@test "enable-cap hcall-exit: hypercalls vmmfs does not answer end run with reason=hypercall; ret= is the guest's rax" {
+	vm_new t
+	vm_load t cpu_insn64.elf
+	echo "enable-cap hcall-exit" >"$MNT/t/ctl"
+	write_fails EINVAL "$MNT/t/ctl" "enable-cap osi"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=hypercall nr=0x5 args=0x0,0x0,0x0,0x0,0x0,0x0,0x0,0x0"
+	echo "ret=7" >"$MNT/t/cpu/0/exit"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=hypercall nr=0x1234 args=0x0,0x0,0x0,0x0,0x0,0x0,0x0,0x0"
+	vm_run t	# unanswered: -KVM_ENOSYS
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
+	run vm_console t
+	assert_line "vmcall VAPIC_POLL_IRQ: 0x0000000000000000"
+	assert_line "vmcall KICK_CPU (not advertised): 0x0000000000000007"
+	assert_line "vmcall 0x1234: 0xfffffffffffffc18"
+	assert_line "vmcall from ring 3: 0xffffffffffffffff"
+	assert_line "insn64: done"
+}
+
 @test "an instruction the decoder does not implement ends run with internal_error naming it" {
 	local rip
 	vm_new t

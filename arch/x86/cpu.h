@@ -288,6 +288,8 @@ struct x86_cpu {
 	unsigned ncpuid;
 	uint8_t ran;		/* the vcpu has run: the cpuid model is fixed */
 	uint8_t guest_debug;	/* debug on: breakpoints and TF end the run (reason=debug) */
+	uint8_t hc_pending;	/* the vmcall at hc_rip exited: the next run takes its answer from exit */
+	uint64_t hc_rip;
 	uint8_t dbg_armed;	/* DR7 enables a breakpoint: run one instruction at a time */
 	uint8_t watching;	/* ... and a data breakpoint: watched pages stay out of the soft TLB */
 	uint32_t db_hits;	/* DR6 B0-B3 of the data breakpoints the current instruction hit */

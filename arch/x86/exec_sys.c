@@ -335,7 +335,10 @@ int h_monitor_mwait(struct x86_cpu *c, const struct insn *i)
  * no-op that returns 0; KVM_HC_KICK_CPU, KVM_HC_SEND_IPI and
  * KVM_HC_SCHED_YIELD need PV features 0x40000001 does not advertise (no
  * in-kernel halt or APIC here), so they and every other number are
- * -KVM_ENOSYS.
+ * -KVM_ENOSYS, unless `enable-cap hcall-exit` sends them to userspace:
+ * reason=hypercall with nr and args (rbx rcx rdx rsi), and the `ret=` it
+ * writes to `exit` (-KVM_ENOSYS if none) lands in rax when the next run
+ * executes the vmcall again.
  */
 #define KVM_HC_VAPIC_POLL_IRQ 1
 #define KVM_ENOSYS 1000
@@ -348,12 +351,29 @@ int h_vmcall(struct x86_cpu *c, const struct insn *i)
 	(void)i;
 	if (!(c->mode & MODE_LONG))
 		nr = (uint32_t)nr;
-	if (c->cpl)
+	if (c->cpl) {
 		ret = -(uint64_t)KVM_EPERM;
-	else if (nr == KVM_HC_VAPIC_POLL_IRQ)
+	} else if (nr == KVM_HC_VAPIC_POLL_IRQ) {
 		ret = 0;
-	else
+	} else if (c->hc_pending && c->hc_rip == i->ip) {
+		c->hc_pending = 0;
+		ret = c->v->exit.hypercall.ret;
+	} else if (__atomic_load_n(&((struct x86_vm *)c->vm->arch_state)->cap_hcall_exit, __ATOMIC_RELAXED)) {
+		struct vcpu_exit *e = &c->v->exit;
+		static const unsigned argreg[4] = { RBX, RCX, RDX, RSI };
+
+		vcpu_set_exit(c->v, EXIT_HYPERCALL);
+		e->needs_completion = true;
+		e->hypercall.nr = nr;
+		for (int k = 0; k < 4; k++)
+			e->hypercall.args[k] = c->mode & MODE_LONG ? c->s.gpr[argreg[k]] : (uint32_t)c->s.gpr[argreg[k]];
+		e->hypercall.ret = -(uint64_t)KVM_ENOSYS;
+		c->hc_pending = 1;
+		c->hc_rip = i->ip;
+		x86_exit_now(c);
+	} else {
 		ret = -(uint64_t)KVM_ENOSYS;
+	}
 	c->v->astat[X86_STAT_HYPERCALLS]++;
 	c->s.gpr[RAX] = c->mode & MODE_LONG ? ret : (uint32_t)ret;
 	return 0;

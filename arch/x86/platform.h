@@ -19,6 +19,7 @@ struct debugexit {
 struct x86_vm {
 	struct uart16550 *com1;
 	struct debugexit dbg;
+	int cap_hcall_exit;	/* enable-cap hcall-exit: hypercalls we do not answer go to userspace */
 };
 
 int debugexit_init(struct vm *vm, struct debugexit *d);
