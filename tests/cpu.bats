@@ -209,12 +209,12 @@ sym() {
 	grep -q "^hypercalls=5$" "$MNT/t/cpu/0/stats"
 }
 
-@test "cpuid file: the vendor and MONITOR/MWAIT change what the guest sees and what it may run" {
+@test "cpuid file: the vendor, MONITOR/MWAIT and CLFSH change what the guest sees and what it may run" {
 	vm_new t
 	run rd "$MNT/t/cpu/0/cpuid"
 	assert_line "leaf=0x0 sub=0x0 eax=0xa ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69"
 	echo "leaf=0 vendor=AuthenticAMD" >"$MNT/t/cpu/0/cpuid"
-	echo "leaf=1 ecx=0x80802008" >"$MNT/t/cpu/0/cpuid"
+	echo "leaf=1 ecx=0x80802008 edx=0x37f9f8" >"$MNT/t/cpu/0/cpuid"	# MONITOR on, CLFSH off
 	write_fails EINVAL "$MNT/t/cpu/0/cpuid" "leaf=1 vendor=AuthenticAMD"
 	write_fails EINVAL "$MNT/t/cpu/0/cpuid" "leaf=0 vendor=short"
 	run rd "$MNT/t/cpu/0/cpuid"
@@ -222,9 +222,11 @@ sym() {
 	vm_load t cpu_insn64.elf
 	vm_run t
 	run vm_console t
-	assert_line --partial "vendor AuthenticAMD family 6 model 0x00000055 clflush 1 monitor 1 "
+	assert_line --partial "vendor AuthenticAMD family 6 model 0x00000055 clflush 0 monitor 1 "
 	assert_line "monitor: ok"
 	assert_line "mwait: ok"
+	assert_line "clflush: vector=6 error=0x00000000"
+	assert_line "clflushopt: ok"
 	assert_line "insn64: done"
 }
 

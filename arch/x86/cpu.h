@@ -647,6 +647,8 @@ uint64_t x86_tsc(struct x86_cpu *c);
 void x86_tsc_set(struct x86_cpu *c, uint64_t v);
 /* cpuid.c: the model with the vcpu's overrides. */
 void x86_cpuid_vcpu(struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* Bit `bit` of register reg (0 eax .. 3 edx) of leaf (sub 0): what instructions and MSRs exist. */
+int x86_cpuid_has(struct x86_cpu *c, uint32_t leaf, unsigned reg, unsigned bit);
 
 /* ---- excp.c ---- */
 enum { EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_UD = 6, EXC_NM = 7,

@@ -124,6 +124,14 @@ void x86_cpuid_vcpu(struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
 	x86_cpuid(c->v->id, leaf, sub, out);
 }
 
+int x86_cpuid_has(struct x86_cpu *c, uint32_t leaf, unsigned reg, unsigned bit)
+{
+	uint32_t r[4];
+
+	x86_cpuid_vcpu(c, leaf, 0, r);
+	return r[reg] >> bit & 1;
+}
+
 /* ---- the cpuid file ---- */
 
 #include <errno.h>

@@ -221,6 +221,8 @@ int h_invpcid(struct x86_cpu *c, const struct insn *i)
 {
 	uint64_t ea = insn_ea(c, i), type, pcid, lin;
 
+	if (!x86_cpuid_has(c, 7, 1, 10))
+		x86_fault(c, EXC_UD, 0, 0);
 	need_ring0(c);
 	type = c->mode & MODE_LONG ? c->s.gpr[i->reg] : (uint32_t)c->s.gpr[i->reg];
 	pcid = seg_read(c, i->seg, ea, 8);
@@ -238,14 +240,6 @@ int h_invpcid(struct x86_cpu *c, const struct insn *i)
 	return 1;
 }
 
-static int cpuid_has(struct x86_cpu *c, uint32_t leaf, unsigned reg, unsigned bit)
-{
-	uint32_t r[4];
-
-	x86_cpuid_vcpu(c, leaf, 0, r);
-	return r[reg] >> bit & 1;
-}
-
 #define CR4_OSXSAVE (1u << 18)
 #define CR4_PCE (1u << 8)
 
@@ -257,7 +251,7 @@ static int cpuid_has(struct x86_cpu *c, uint32_t leaf, unsigned reg, unsigned bi
  */
 int h_xgetbv_xsetbv(struct x86_cpu *c, const struct insn *i)
 {
-	if (!cpuid_has(c, 1, 2, 26) || !(c->s.cr4 & CR4_OSXSAVE))
+	if (!x86_cpuid_has(c, 1, 2, 26) || !(c->s.cr4 & CR4_OSXSAVE))
 		x86_fault(c, EXC_UD, 0, 0);
 	(void)i;
 	x86_internal(c, "xgetbv/xsetbv: XCR0 is not modelled");
@@ -298,6 +292,10 @@ static void check_byte_load(struct x86_cpu *c, unsigned seg, uint64_t ea)
 /* clflush, clflushopt, clwb: no cache to write back, and the line may be a device's. */
 int h_clflush(struct x86_cpu *c, const struct insn *i)
 {
+	int have = !i->p66 ? x86_cpuid_has(c, 1, 3, 19) : x86_cpuid_has(c, 7, 1, (i->reg & 7) == 7 ? 23 : 24);
+
+	if (!have)
+		x86_fault(c, EXC_UD, 0, 0);
 	check_byte_load(c, i->seg, insn_ea(c, i));
 	return 0;
 }
@@ -313,7 +311,7 @@ int h_monitor_mwait(struct x86_cpu *c, const struct insn *i)
 {
 	uint32_t r[4], allowed = 0;
 
-	if (!cpuid_has(c, 1, 2, 3) || c->cpl)
+	if (!x86_cpuid_has(c, 1, 2, 3) || c->cpl)
 		x86_fault(c, EXC_UD, 0, 0);
 	if ((i->rm & 7) == 0) {
 		check_byte_load(c, i->seg, c->s.gpr[RAX] & size_mask(i->as));

@@ -95,19 +95,11 @@ static int mtrr_fixed_index(uint32_t idx)
 /* what KVM reports as the microcode revision (the upper half of BIOS_SIGN_ID) */
 #define MICROCODE_REV 0x100000000ull
 
-/* Some MSRs exist only where cpuid says so: bit `bit` of register reg (0 eax .. 3 edx). */
-static int has(struct x86_cpu *c, uint32_t leaf, unsigned reg, unsigned bit)
-{
-	uint32_t r[4];
-
-	x86_cpuid_vcpu(c, leaf, 0, r);
-	return r[reg] >> bit & 1;
-}
-
-#define HAS_MTRR(c) has(c, 1, 3, 12)
-#define HAS_MCA(c) has(c, 1, 3, 14)
-#define HAS_SPEC_CTRL(c) has(c, 7, 3, 26)
-#define HAS_ARCH_CAP(c) has(c, 7, 3, 29)
+/* Some MSRs exist only where cpuid says so. */
+#define HAS_MTRR(c) x86_cpuid_has(c, 1, 3, 12)
+#define HAS_MCA(c) x86_cpuid_has(c, 1, 3, 14)
+#define HAS_SPEC_CTRL(c) x86_cpuid_has(c, 7, 3, 26)
+#define HAS_ARCH_CAP(c) x86_cpuid_has(c, 7, 3, 29)
 
 /* The variable-range MTRR pair registers: base (type, address) and mask (valid, address). */
 static uint64_t mtrr_var_reserved(unsigned n)
