@@ -232,6 +232,7 @@ sym() {
 	vm_new t
 	run rd "$MNT/t/cpu/0/cpuid"
 	assert_line "leaf=0x40000000 sub=0x0 eax=0x40000001 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x4d"
+	assert_line "leaf=0x1 sub=0x0 eax=0x50654 ebx=0x10800 ecx=0x80802000 edx=0xbf9f8"
 	echo "leaf=0x40000001 eax=0x0 edx=0x1" >"$MNT/t/cpu/0/cpuid"
 	run rd "$MNT/t/cpu/0/cpuid"
 	assert_line "leaf=0x40000001 sub=0x0 eax=0x0 ebx=0x0 ecx=0x0 edx=0x1"
@@ -240,6 +241,67 @@ sym() {
 	vm_load t hello.elf
 	vm_run t
 	write_fails EBUSY "$MNT/t/cpu/0/cpuid" "leaf=1 eax=0"
+}
+
+@test "system instructions and MSRs in long mode: KVM hypercalls, invpcid, #UD and #GP as cpuid says, RF, TF after sysret" {
+	vm_new t
+	vm_load t cpu_insn64.elf
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
+	assert_console t cpu_insn64.elf
+	grep -q "^hypercalls=5$" "$MNT/t/cpu/0/stats"
+}
+
+@test "cpuid file: the vendor, MONITOR/MWAIT and CLFSH change what the guest sees and what it may run" {
+	vm_new t
+	run rd "$MNT/t/cpu/0/cpuid"
+	assert_line "leaf=0x0 sub=0x0 eax=0xa ebx=0x756e6547 ecx=0x6c65746e edx=0x49656e69"
+	echo "leaf=0 vendor=AuthenticAMD" >"$MNT/t/cpu/0/cpuid"
+	echo "leaf=1 ecx=0x80802008 edx=0x37f9f8" >"$MNT/t/cpu/0/cpuid"	# MONITOR on, CLFSH off
+	write_fails EINVAL "$MNT/t/cpu/0/cpuid" "leaf=1 vendor=AuthenticAMD"
+	write_fails EINVAL "$MNT/t/cpu/0/cpuid" "leaf=0 vendor=short"
+	run rd "$MNT/t/cpu/0/cpuid"
+	assert_line "leaf=0x0 sub=0x0 eax=0xa ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65"
+	vm_load t cpu_insn64.elf
+	vm_run t
+	run vm_console t
+	assert_line --partial "vendor AuthenticAMD family 6 model 0x00000055 clflush 0 monitor 1 "
+	assert_line "monitor: ok"
+	assert_line "mwait: ok"
+	assert_line "clflush: vector=6 error=0x00000000"
+	assert_line "clflushopt: ok"
+	assert_line "insn64: done"
+}
+
+@test "enable-cap hcall-exit: hypercalls vmmfs does not answer end run with reason=hypercall; ret= is the guest's rax" {
+	vm_new t
+	vm_load t cpu_insn64.elf
+	echo "enable-cap hcall-exit" >"$MNT/t/ctl"
+	write_fails EINVAL "$MNT/t/ctl" "enable-cap osi"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=hypercall nr=0x5 args=0x0,0x0,0x0,0x0,0x0,0x0,0x0,0x0"
+	echo "ret=7" >"$MNT/t/cpu/0/exit"
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=hypercall nr=0x1234 args=0x0,0x0,0x0,0x0,0x0,0x0,0x0,0x0"
+	vm_run t	# unanswered: -KVM_ENOSYS
+	assert_file_line "$MNT/t/cpu/0/exit" "reason=system_event type=exit code=0"
+	run vm_console t
+	assert_line "vmcall VAPIC_POLL_IRQ: 0x0000000000000000"
+	assert_line "vmcall KICK_CPU (not advertised): 0x0000000000000007"
+	assert_line "vmcall 0x1234: 0xfffffffffffffc18"
+	assert_line "vmcall from ring 3: 0xffffffffffffffff"
+	assert_line "insn64: done"
+}
+
+@test "an instruction the decoder does not implement ends run with internal_error naming it" {
+	local rip
+	vm_new t
+	vm_load t hello.elf
+	rip=$(sed -n 's/^rip=//p' "$MNT/t/regs")
+	printf '\x27' | dd of="$MNT/t/mem" bs=1 seek=$((rip)) conv=notrunc status=none	# daa
+	vm_run t
+	assert_file_line "$MNT/t/cpu/0/exit" \
+		"reason=internal_error suberror=1 addr=$rip bytes=27 why=not_implemented:_opcode_27_at_rip_$rip"
 }
 
 @test "differential: the x86 guests print what QEMU (TCG) prints" {

@@ -59,6 +59,8 @@ struct x86_state {
 	uint64_t star, lstar, cstar, fmask, kernel_gs_base;
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t pat, misc_enable, tsc_aux;
+	/* kept for rdmsr, not in the msrs file: MCG_STATUS, SPEC_CTRL, the MTRRs */
+	uint64_t mcg_status, spec_ctrl, mtrr_def_type, mtrr_fixed[11], mtrr_var[16];
 	uint64_t tsc;		/* shown and set; the clock keeps running from it */
 };
 
@@ -158,6 +160,7 @@ struct insn {
 	uint8_t bytes[15];	/* the raw instruction, for failures */
 	uint8_t rex;		/* the REX prefix (0x40-0x4f), or 0 */
 	uint8_t idx;		/* position in its block (the sentinel's: the block's length) */
+	uint8_t p66;		/* a 66 prefix was given (it selects clflushopt, invpcid ...) */
 };
 #define REP_E 1
 #define REP_NE 2
@@ -234,7 +237,8 @@ static inline unsigned jc_index(uint64_t eip)
 	X(INVLPG, "invlpg") \
 	X(TLB_FLUSHES, "tlb_flushes") \
 	X(TLB_SWITCHES, "tlb_switches") \
-	X(TLB_SETS_MADE, "tlb_sets")
+	X(TLB_SETS_MADE, "tlb_sets") \
+	X(HYPERCALLS, "hypercalls")
 enum {
 #define XS(e, s) X86_STAT_##e,
 	X86_STATS(XS)
@@ -280,10 +284,14 @@ struct x86_cpu {
 	unsigned ncpuid;
 	uint8_t ran;		/* the vcpu has run: the cpuid model is fixed */
 	uint8_t guest_debug;	/* debug on: breakpoints and TF end the run (reason=debug) */
+	uint8_t hc_pending;	/* the vmcall at hc_rip exited: the next run takes its answer from exit */
+	uint64_t hc_rip;
 	uint8_t dbg_armed;	/* DR7 enables a breakpoint: run one instruction at a time */
 	uint8_t watching;	/* ... and a data breakpoint: watched pages stay out of the soft TLB */
 	uint32_t db_hits;	/* DR6 B0-B3 of the data breakpoints the current instruction hit */
 	uint32_t db_pending;	/* DR6 bits held back by mov ss / pop ss for one instruction */
+#define DR6_BS (1u << 14)	/* single step */
+#define DB_NOW 0x80000000u	/* in db_pending: the trap is due before the next instruction (sysret) */
 
 	uint8_t seg_rchk, seg_wchk;	/* segments whose reads / writes need seg_check (bit = SEG_x) */
 
@@ -632,10 +640,12 @@ uint64_t x86_tsc(struct x86_cpu *c);
 void x86_tsc_set(struct x86_cpu *c, uint64_t v);
 /* cpuid.c: the model with the vcpu's overrides. */
 void x86_cpuid_vcpu(struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* Bit `bit` of register reg (0 eax .. 3 edx) of leaf (sub 0): what instructions and MSRs exist. */
+int x86_cpuid_has(struct x86_cpu *c, uint32_t leaf, unsigned reg, unsigned bit);
 
 /* ---- excp.c ---- */
 enum { EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_UD = 6, EXC_NM = 7,
-       EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14 };
+       EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14, EXC_MC = 18 };
 /* Deliver through the IVT or IDT.  soft: int n (pushes next ip, ignores nothing).
  * Returns 0, or 1 when the vcpu shut down / failed (vcpu->exit filled). */
 int x86_deliver(struct x86_cpu *c, unsigned vec, int has_err, uint32_t err, int soft, uint64_t ret_ip);

@@ -11,9 +11,14 @@
 #include "platform.h"
 #include "walk.h"
 
-#define CPUID_VENDOR "vmmfsVirtCPU"
-#define CPUID_SIGNATURE 0x600u		/* family 6, model 0, stepping 0; also edx at reset */
+/*
+ * Software expects a vendor it knows (family/model tables, the PMU's and
+ * the MSRs' meaning depend on it): an Intel family-6 part, as KVM guests
+ * usually see.  The KVM signature stays at 0x40000000.
+ */
+#define CPUID_VENDOR "GenuineIntel"
 #define CPUID_BRAND "vmmfs virtual x86-64 CPU"	/* leaves 0x80000002-4, padded with zeros */
+#define CPUID_MAX_BASIC 0xa
 
 /* leaf 1 edx / ecx */
 #define F1_PSE (1u << 3)
@@ -22,7 +27,11 @@
 #define F1_PAE (1u << 6)
 #define F1_CX8 (1u << 8)
 #define F1_SEP (1u << 11)
+#define F1_MTRR (1u << 12)
 #define F1_PGE (1u << 13)
+#define F1_MCA (1u << 14)
+#define F1_MCE (1u << 7)
+#define F1_CLFSH (1u << 19)
 #define F1_CMOV (1u << 15)
 #define F1_PAT (1u << 16)
 #define F1_PSE36 (1u << 17)
@@ -39,7 +48,12 @@
 #define FXC_ABM (1u << 5)	/* lzcnt */
 /* leaf 7 sub 0 ebx */
 #define F7_SMEP (1u << 7)
+#define F7_INVPCID (1u << 10)
 #define F7_SMAP (1u << 20)	/* with stac and clac */
+#define F7_CLFLUSHOPT (1u << 23)
+#define F7_CLWB (1u << 24)
+/* leaf 7 sub 0 edx: nothing to mitigate in an interpreter, which does not speculate */
+#define F7D_ARCH_CAPABILITIES (1u << 29)
 
 #define KVM_CPUID_SIGNATURE 0x40000000u
 #define KVM_CPUID_FEATURES 0x40000001u
@@ -49,21 +63,26 @@ void x86_cpuid(unsigned apic_id, uint32_t leaf, uint32_t sub, uint32_t out[4])
 	memset(out, 0, 4 * sizeof(out[0]));
 	switch (leaf) {
 	case 0:
-		out[0] = 7;
+		out[0] = CPUID_MAX_BASIC;
 		memcpy(&out[1], CPUID_VENDOR, 4);	/* ebx edx ecx */
 		memcpy(&out[3], CPUID_VENDOR + 4, 4);
 		memcpy(&out[2], CPUID_VENDOR + 8, 4);
 		break;
 	case 1:
-		out[0] = CPUID_SIGNATURE;
+		out[0] = X86_CPUID_SIGNATURE;
 		out[1] = (apic_id << 24) | (1u << 16) | (8u << 8);	/* 1 logical cpu, clflush 64 */
 		out[2] = F1C_CX16 | F1C_POPCNT | F1C_HYPERVISOR;
-		out[3] = F1_PSE | F1_TSC | F1_MSR | F1_PAE | F1_CX8 | F1_SEP | F1_PGE | F1_CMOV | F1_PAT |
-			 F1_PSE36;
+		out[3] = F1_PSE | F1_TSC | F1_MSR | F1_PAE | F1_MCE | F1_CX8 | F1_SEP | F1_MTRR | F1_PGE |
+			 F1_MCA | F1_CMOV | F1_PAT | F1_PSE36 | F1_CLFSH;
 		break;
 	case 7:
-		if (sub == 0)
-			out[1] = F7_SMEP | F7_SMAP;
+		if (sub == 0) {
+			out[1] = F7_SMEP | F7_INVPCID | F7_SMAP | F7_CLFLUSHOPT | F7_CLWB;
+			out[3] = F7D_ARCH_CAPABILITIES;
+		}
+		break;
+	case 0xa:
+		/* architectural performance monitoring: none (version 0, no counters; rdpmc is #GP) */
 		break;
 	case KVM_CPUID_SIGNATURE:
 		out[0] = KVM_CPUID_FEATURES;
@@ -105,6 +124,14 @@ void x86_cpuid_vcpu(struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
 	x86_cpuid(c->v->id, leaf, sub, out);
 }
 
+int x86_cpuid_has(struct x86_cpu *c, uint32_t leaf, unsigned reg, unsigned bit)
+{
+	uint32_t r[4];
+
+	x86_cpuid_vcpu(c, leaf, 0, r);
+	return r[reg] >> bit & 1;
+}
+
 /* ---- the cpuid file ---- */
 
 #include <errno.h>
@@ -115,7 +142,7 @@ void x86_cpuid_vcpu(struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t out
 
 #define CPUID_MAX_ENTRIES 64
 
-static const uint32_t model_leaves[] = { 0, 1, 7, KVM_CPUID_SIGNATURE, KVM_CPUID_FEATURES, 0x80000000,
+static const uint32_t model_leaves[] = { 0, 1, 7, 0xa, KVM_CPUID_SIGNATURE, KVM_CPUID_FEATURES, 0x80000000,
 					 0x80000001, 0x80000002, 0x80000003, 0x80000004, 0x80000008 };
 
 static void render_leaf(struct buf *b, uint32_t leaf, uint32_t sub, const uint32_t r[4])
@@ -146,7 +173,7 @@ static void cpuid_render(struct vcpu *v, struct buf *b)
 }
 
 /*
- * "leaf=N [sub=N] [eax=..] [ebx=..] [ecx=..] [edx=..]": registers not given
+ * "leaf=N [sub=N] [eax=..] [ebx=..] [ecx=..] [edx=..] [vendor=STRING]": registers not given
  * keep what the leaf returns now.  Only before the vcpu first runs, as
  * KVM_SET_CPUID2 after KVM_RUN is refused.
  */
@@ -166,6 +193,8 @@ static int cpuid_write(struct vcpu *v, struct kvlist *kv, char *why, size_t whyl
 	for (int t = 0; t < kv->n; t++) {
 		const char *key = kv->kv[t].key, *s = kv->kv[t].val;
 
+		if (!strcmp(key, "vendor") && s)
+			continue;
 		if (!s || parse_uint(s, 32, &val)) {
 			snprintf(why, whylen, "'%s': expected leaf=N [sub=N] [eax=N] [ebx=N] [ecx=N] [edx=N], 32-bit numbers", key);
 			return !s || parse_uint(s, 64, &val) ? -EINVAL : -ERANGE;
@@ -191,8 +220,19 @@ static int cpuid_write(struct vcpu *v, struct kvlist *kv, char *why, size_t whyl
 		if (k < 4) {
 			parse_uint(kv->kv[t].val, 32, &val);
 			e.r[k] = val;
+		} else if (!strcmp(key, "vendor")) {
+			/* the 12 characters of leaf 0, in the order ebx, edx, ecx */
+			const char *vs = kv->kv[t].val;
+
+			if (e.leaf != 0 || strlen(vs) != 12) {
+				snprintf(why, whylen, "vendor=%s: 12 characters, with leaf=0", vs);
+				return -EINVAL;
+			}
+			memcpy(&e.r[1], vs, 4);
+			memcpy(&e.r[3], vs + 4, 4);
+			memcpy(&e.r[2], vs + 8, 4);
 		} else if (strcmp(key, "leaf") && strcmp(key, "sub")) {
-			snprintf(why, whylen, "unknown field '%s': expected leaf, sub, eax, ebx, ecx, edx", key);
+			snprintf(why, whylen, "unknown field '%s': expected leaf, sub, eax, ebx, ecx, edx, vendor", key);
 			return -EINVAL;
 		}
 	}

@@ -15,7 +15,6 @@
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-#define DR6_BS (1u << 14)
 #define DR6_HITS 0xfu
 
 static int bp_enabled(const struct x86_cpu *c, unsigned n)
@@ -107,6 +106,16 @@ int x86_debug_before(struct x86_cpu *c)
 	uint64_t lin = c->mode & MODE_LONG ? c->s.rip : (uint32_t)(c->s.seg[SEG_CS].base + c->s.rip);
 	unsigned hits = 0, enabled = 0;
 
+	if (c->db_pending & DB_NOW) {
+		unsigned bits = c->db_pending & ~DB_NOW;
+
+		c->db_pending = 0;
+		if (c->guest_debug)
+			return debug_exit(c, 0, 0);
+		c->s.dr6 |= bits;
+		return deliver_db(c);
+	}
+
 	/* RF: the instruction a #DB handler returned to runs once without its breakpoint */
 	if (c->s.rflags & FL_RF)
 		return DBG_NONE;
@@ -130,14 +139,23 @@ int x86_debug_before(struct x86_cpu *c)
 
 int x86_debug_after(struct x86_cpu *c, const struct insn *i, uint64_t fl0, uint64_t events0)
 {
-	unsigned bits = c->db_pending;
+	unsigned bits = c->db_pending & ~DB_NOW;
 	unsigned data = c->db_hits;
 
 	c->db_hits = 0;
 	c->db_pending = 0;
 	if (i->fn != h_iret)		/* iret loads RF; everything else retires it */
 		c->s.rflags &= ~(uint64_t)FL_RF;
-	/* int n and friends: the gate cleared TF and the handler runs unstepped */
+	/*
+	 * int n and friends: the gate cleared TF and the handler runs
+	 * unstepped.  syscall steps by the TF it leaves (FMASK may clear it:
+	 * no trap in the kernel, as Linux relies on); sysret's own trap is
+	 * DB_NOW, set above.
+	 */
+	if (i->fn == h_syscall)
+		fl0 = c->s.rflags;
+	else if (i->fn == h_sysret)
+		fl0 = 0;
 	if ((fl0 & FL_TF) && c->v->astat[X86_STAT_EVENTS] == events0)
 		bits |= DR6_BS;
 	bits |= data;

@@ -373,7 +373,7 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_call_far;
 		return;
 	case 0x9b:
-		i->fn = h_nop;	/* fwait: no FPU state to wait for */
+		i->fn = h_fwait;
 		return;
 	case 0x9c:
 		os64(i);
@@ -575,11 +575,15 @@ static void one_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		return;
 	case 0xd8 ... 0xdf:
 		modrm(f, i, seg);
-		i->fn = h_unimpl;	/* x87 */
+		i->fn = h_x87;
+		return;
+	case 0xf1:
+		i->fn = h_icebp;
 		return;
 	default:
-		/* daa das aaa aas bound arpl aam aad salc int1 */
-		i->fn = b == 0xd6 ? h_ud : h_unimpl;
+		/* daa das aaa aas bound aam aad: gone in 64-bit mode; salc is #UD everywhere */
+		if (!gone64(i))
+			i->fn = b == 0xd6 ? h_ud : h_unimpl;
 		return;
 	}
 }
@@ -603,17 +607,34 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 	case 0x01:
 		modrm(f, i, seg);
 		offs(i, v);
+		/*
+		 * With mod 3 the rest of this group is VMX, SVM, SGX, TSX, PKU
+		 * and AMD's monitorx, mwaitx, clzero, rdpru, invlpgb, tlbsync:
+		 * cpuid advertises none of them, so they are #UD as on a CPU
+		 * without them.
+		 */
 		switch (i->reg) {
-		case 0: i->fn = i->mod == 3 ? h_unimpl : h_sgdt; break;
+		case 0: i->fn = i->mod != 3 ? h_sgdt : (i->rm & 7) == 1 ? h_vmcall : h_ud; break;
 		case 1:
 			if (i->mod != 3)
 				i->fn = h_sgdt;
 			else if ((i->rm & 7) == 2 || (i->rm & 7) == 3)
 				i->fn = h_clac_stac;	/* 0f 01 ca / cb */
+			else if ((i->rm & 7) <= 1) {
+				i->fn = h_monitor_mwait;	/* 0f 01 c8 / c9: monitor uses seg:rax */
+				if (seg >= 0)
+					i->seg = seg;
+			}
 			else
-				i->fn = h_unimpl;
+				i->fn = h_ud;
 			break;
-		case 2: case 3: i->fn = i->mod == 3 ? h_unimpl : h_lgdt; break;
+		case 2:
+			if (i->mod != 3)
+				i->fn = h_lgdt;
+			else
+				i->fn = (i->rm & 7) <= 1 ? h_xgetbv_xsetbv : h_ud;	/* 0f 01 d0 / d1 */
+			break;
+		case 3: i->fn = i->mod != 3 ? h_lgdt : (i->rm & 7) == 1 ? h_vmcall : h_ud; break;
 		case 4: i->fn = h_smsw; break;
 		case 6: i->fn = h_lmsw; break;
 		case 7:
@@ -624,9 +645,35 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 			else if ((i->rm & 7) == 1)
 				i->fn = h_rdtscp;
 			else
-				i->fn = h_unimpl;
+				i->fn = h_ud;
 			break;
 		default: i->fn = h_ud; break;
+		}
+		return;
+	case 0x33:
+		i->fn = h_rdpmc;
+		return;
+	case 0x38:
+		i->opc = fetch8(f, i);
+		modrm(f, i, seg);
+		/* 66 0f 38 82: invpcid; the rest of this map is SIMD, MOVBE, ... */
+		i->fn = i->opc == 0x82 && i->p66 && !i->rep ? (i->mod == 3 ? h_ud : h_invpcid) : h_unimpl;
+		return;
+	case 0xae:
+		modrm(f, i, seg);
+		offs(i, v);
+		if (i->mod == 3) {
+			/* lfence, mfence, sfence: one vcpu runs one instruction at a time, in order */
+			if (i->reg >= 5 && !i->p66 && !i->rep)
+				i->fn = h_nop;
+			else if (i->rep == REP_E && i->reg <= 3)
+				i->fn = h_ud;	/* rd/wr fs/gs base: FSGSBASE is not advertised */
+			else
+				i->fn = h_unimpl;
+		} else if (!i->rep && (i->reg == 7 || (i->reg == 6 && i->p66))) {
+			i->fn = h_clflush;	/* clflush, 66: clflushopt (/7) and clwb (/6) */
+		} else {
+			i->fn = h_unimpl;	/* fxsave, fxrstor, ldmxcsr, stmxcsr, xsave ... */
 		}
 		return;
 	case 0x05:
@@ -651,7 +698,7 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 		i->fn = h_clts;
 		return;
 	case 0x08: case 0x09:
-		i->fn = h_nop;	/* invd, wbinvd: no caches to write back */
+		i->fn = h_invd;
 		return;
 	case 0x0b: case 0xb9: case 0xff:
 		if (b != 0x0b)
@@ -784,9 +831,28 @@ static void two_byte(struct fetcher *f, struct insn *i, uint8_t b, int seg)
 	}
 }
 
+/*
+ * lock is allowed only on the read-modify-write instructions with a memory
+ * destination (add adc and btc btr bts cmpxchg cmpxchg8b dec inc neg not
+ * or sbb sub xor xadd xchg); anywhere else it is #UD.
+ */
+static int lockable(const struct insn *i)
+{
+	xhandler h = i->fn;
+
+	if (i->mod == 3)
+		return 0;
+	if (h == h_alu_rm_r || h == h_alu_rm_i)
+		return i->op != 7;	/* cmp */
+	if (h == h_bt_r || h == h_bt_i)
+		return i->op != 0;	/* bt */
+	return h == h_not || h == h_neg || h == h_inc || h == h_dec || h == h_cmpxchg ||
+	       h == h_cmpxchg8b || h == h_xadd || h == h_xchg;
+}
+
 int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i)
 {
-	int seg = -1, lm = mode & MODE_LONG;
+	int seg = -1, lm = mode & MODE_LONG, lock = 0;
 	uint8_t b, rex = 0;
 
 	memset(i, 0, sizeof(*i));
@@ -808,7 +874,7 @@ int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i)
 			continue;
 		}
 		switch (b) {
-		case 0x66: i->os = (mode & MODE_OP32) ? 2 : 4; break;
+		case 0x66: i->os = (mode & MODE_OP32) ? 2 : 4; i->p66 = 1; break;
 		case 0x67: i->as = lm ? 4 : (mode & MODE_OP32) ? 2 : 4; break;
 		case 0x26: seg = SEG_ES; break;
 		case 0x2e: seg = SEG_CS; break;
@@ -816,7 +882,7 @@ int x86_decode(struct fetcher *f, uint32_t mode, uint64_t eip, struct insn *i)
 		case 0x3e: seg = SEG_DS; break;
 		case 0x64: seg = SEG_FS; break;
 		case 0x65: seg = SEG_GS; break;
-		case 0xf0: break;	/* lock: one vcpu executes an instruction at a time */
+		case 0xf0: lock = 1; break;	/* atomic anyway: one vcpu executes an instruction at a time */
 		case 0xf2: i->rep = REP_NE; break;
 		case 0xf3: i->rep = REP_E; break;
 		default: goto opcode;
@@ -833,6 +899,8 @@ opcode:
 		else
 			one_byte(f, i, b, seg);
 	}
+	if (lock && !f->fail && !lockable(i))
+		i->fn = h_ud;
 	if (f->fail == 2) {		/* longer than 15 bytes: #GP, as the CPU does */
 		f->fail = 0;
 		i->fn = h_gp;
@@ -860,5 +928,6 @@ int insn_ends_block(const struct insn *i)
 	       h == h_mov_cr_r || h == h_lmsw || h == h_clts || h == h_lgdt || h == h_invlpg ||
 	       h == h_ud || h == h_gp || h == h_unimpl || h == h_syscall || h == h_sysret ||
 	       h == h_sysenter || h == h_sysexit || h == h_wrmsr || h == h_lldt_ltr || h == h_swapgs ||
-	       h == h_mov_dr_r || h == h_cmpxchg8b;
+	       h == h_mov_dr_r || h == h_cmpxchg8b || h == h_invpcid || h == h_icebp ||
+	       h == h_monitor_mwait || h == h_xgetbv_xsetbv;
 }

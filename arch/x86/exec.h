@@ -65,6 +65,7 @@ H(h_in); H(h_out); H(h_hlt); H(h_lgdt); H(h_sgdt); H(h_smsw); H(h_lmsw); H(h_inv
 H(h_mov_r_cr); H(h_mov_cr_r); H(h_clts); H(h_cpuid); H(h_rdtsc);
 H(h_mov_r_dr); H(h_mov_dr_r); H(h_rdtscp);
 H(h_ud); H(h_gp); H(h_unimpl);
+H(h_x87); H(h_fwait); H(h_invd); H(h_vmcall); H(h_invpcid); H(h_xgetbv_xsetbv); H(h_rdpmc); H(h_clflush); H(h_monitor_mwait); H(h_icebp);
 
 /* exec_priv.c: fast system calls, swapgs, LDT and task register, verr/verw */
 H(h_syscall); H(h_sysret); H(h_sysenter); H(h_sysexit); H(h_swapgs);

@@ -178,6 +178,21 @@ int h_int(struct x86_cpu *c, const struct insn *i)
 	return soft_int(c, i, i->imm);
 }
 
+/*
+ * icebp (int1, f1): a #DB that is a trap after the instruction, delivered
+ * like a hardware exception (no gate DPL check, unlike int n), with no
+ * DR6 bit of its own.
+ */
+int h_icebp(struct x86_cpu *c, const struct insn *i)
+{
+	c->s.rip = i->next;
+	if (x86_deliver(c, EXC_DB, 0, 0, 0, i->next)) {
+		c->result = RUN_EXIT;
+		return 2;
+	}
+	return 1;
+}
+
 int h_int3(struct x86_cpu *c, const struct insn *i)
 {
 	return soft_int(c, i, EXC_BP);

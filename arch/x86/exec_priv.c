@@ -58,7 +58,15 @@ int h_sysret(struct x86_cpu *c, const struct insn *i)
 	if (c->mode & MODE_LMA) {
 		flat(c, SEG_CS, (to64 ? base + 16 : base) | 3, 3, 1, to64);
 		c->s.rip = to64 ? c->s.gpr[RCX] : (uint32_t)c->s.gpr[RCX];
-		flags_set(c, c->s.gpr[11] & ~(uint64_t)FL_VM);
+		/* RFLAGS = R11 & 0x3c7fd7 | 2: RF and VM are never restored */
+		flags_set(c, (c->s.gpr[11] & 0x3c7fd7) | 2);
+		/*
+		 * A TF it sets traps right after sysret, before the next
+		 * instruction (unlike iret's and popf's, which trap after
+		 * it), as Linux's entry code relies on.
+		 */
+		if (c->s.gpr[11] & FL_TF)
+			c->db_pending |= DR6_BS | DB_NOW;
 	} else {
 		flat(c, SEG_CS, base | 3, 3, 1, 0);
 		c->s.rip = (uint32_t)c->s.gpr[RCX];

@@ -573,6 +573,22 @@ void mmu_reset_context(struct x86_cpu *c)
 	tlb_flush(c);
 }
 
+/* The bits KVM calls kvm_mmu_reset_context for: they change how a walk reads the tables. */
+#define CR0_PAGING (CR0_PG | CR0_WP | CR0_PE)
+#define CR4_PAGING (CR4_PSE | CR4_PAE | CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PKE | CR4_LA57)
+#define EFER_PAGING (EFER_NXE | EFER_LMA)
+
+int mmu_paging_update(struct x86_cpu *c, uint64_t old_cr0, uint64_t old_cr4, uint64_t old_efer)
+{
+	const struct x86_state *s = &c->s;
+
+	if (!((s->cr0 ^ old_cr0) & CR0_PAGING) && !((s->cr4 ^ old_cr4) & CR4_PAGING) &&
+	    !((s->efer ^ old_efer) & EFER_PAGING))
+		return 0;
+	mmu_reset_context(c);
+	return 1;
+}
+
 void mmu_cr3_write(struct x86_cpu *c, uint64_t cr3)
 {
 	struct x86_mmu *m = c->mmu;

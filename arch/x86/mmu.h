@@ -108,6 +108,11 @@ int mmu_init(struct x86_cpu *c);
 void mmu_destroy(struct x86_cpu *c);
 /* CR0, CR4 or EFER changed, or state was set from outside: a new context. */
 void mmu_reset_context(struct x86_cpu *c);
+/*
+ * After CR0, CR4 or EFER took new values (the old ones given): a new
+ * context if a bit the walk depends on changed, whatever wrote it (1 then).
+ */
+int mmu_paging_update(struct x86_cpu *c, uint64_t old_cr0, uint64_t old_cr4, uint64_t old_efer);
 /* mov to cr3 (#GP for bad PAE PDPTEs by longjmp). */
 void mmu_cr3_write(struct x86_cpu *c, uint64_t cr3);
 /* Load the PAE PDPTEs from cr3; 0, or -1 when one has reserved bits set. */

@@ -19,6 +19,7 @@ struct debugexit {
 struct x86_vm {
 	struct uart16550 *com1;
 	struct debugexit dbg;
+	int cap_hcall_exit;	/* enable-cap hcall-exit: hypercalls we do not answer go to userspace */
 };
 
 int debugexit_init(struct vm *vm, struct debugexit *d);
@@ -41,6 +42,8 @@ static inline int x86_reset_line(uint16_t port, unsigned size, uint64_t val)
 }
 
 /* cpuid.c: the CPU model the guest sees. */
+/* family 6, model 0x55, stepping 4 (leaf 1 eax), which is also edx at reset */
+#define X86_CPUID_SIGNATURE 0x50654u
 void x86_cpuid(unsigned apic_id, uint32_t leaf, uint32_t sub, uint32_t out[4]);
 
 #endif

@@ -56,6 +56,27 @@ static int events_waiting(struct x86_cpu *c)
 }
 
 /*
+ * A fault raised by an instruction.  Fault-class exceptions push EFLAGS
+ * with RF set (SDM vol. 3, 17.3.1.1), so that the handler's iret does not
+ * hit an instruction breakpoint again; #DB, #BP, #OF (traps), #DF and #MC
+ * (aborts) do not, as KVM's exception_type() has it.  RF is put back if
+ * the delivery itself exits, so the re-executed instruction sees it as it was.
+ */
+static int x86_deliver_fault(struct x86_cpu *c)
+{
+	unsigned vec = c->fault_vec;
+	uint64_t rf = c->s.rflags & FL_RF;
+
+	if (vec != EXC_DB && vec != EXC_BP && vec != EXC_OF && vec != EXC_DF && vec != EXC_MC &&
+	    vec != EXC_NMI)
+		c->s.rflags |= FL_RF;
+	if (!x86_deliver(c, vec, c->fault_has_err, c->fault_err, 0, c->s.rip))
+		return 0;
+	c->s.rflags = (c->s.rflags & ~(uint64_t)FL_RF) | rf;
+	return 1;
+}
+
+/*
  * While debug events can happen (debug.c): one instruction, then its traps.
  * Returns DBG_NONE / DBG_DELIVERED to go on, or an enum run_result.
  */
@@ -238,7 +259,7 @@ enum run_result x86_run(struct vcpu *v, uint64_t budget)
 		c->cur = c->first = NULL;
 		/* a fault taken is a step: a fault loop still ends `step N` */
 		v->stat[STAT_INTERRUPTS]++;
-		if (x86_deliver(c, c->fault_vec, c->fault_has_err, c->fault_err, 0, c->s.rip)) {
+		if (x86_deliver_fault(c)) {
 			r = RUN_EXIT;
 			goto out;
 		}

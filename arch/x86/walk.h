@@ -40,8 +40,10 @@
 #define CR4_PAE (1u << 5)
 #endif
 #define CR4_PGE (1u << 7)
+#define CR4_LA57 (1u << 12)
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)
+#define CR4_PKE (1u << 22)
 #ifndef EFER_NXE
 #define EFER_NXE (1u << 11)
 #endif

@@ -56,7 +56,7 @@ void x86_reset_state(struct x86_cpu *c)
 	s->gdt.limit = s->idt.limit = 0xffff;
 	s->rip = 0xfff0;
 	s->rflags = 2;
-	s->gpr[RDX] = 0x600;		/* the cpuid signature */
+	s->gpr[RDX] = X86_CPUID_SIGNATURE;
 	s->cr0 = CR0_CD | CR0_NW | CR0_ET;
 	s->apic_base = 0xfee00000 | 0x800 | (c->v->id == 0 ? 0x100 : 0);
 	s->dr6 = 0xffff0ff0;
@@ -66,6 +66,7 @@ void x86_reset_state(struct x86_cpu *c)
 	c->lf.op = LF_NONE;
 	c->shadow = 0;
 	c->db_hits = c->db_pending = 0;
+	c->hc_pending = 0;
 	x86_mode_update(c);
 	mmu_reset_context(c);
 	x86_debug_update(c);
@@ -196,6 +197,20 @@ static void x86_dirty_rearm(struct vm *vm, struct memslot *slot)
 	}
 }
 
+/* As the 440's: hypercalls the VMM does not answer itself end `run` with reason=hypercall. */
+static int x86_enable_cap(struct vm *vm, const char *name, char *why, size_t whylen)
+{
+	struct x86_vm *xv = vm->arch_state;
+
+	if (strcmp(name, "hcall-exit")) {
+		snprintf(why, whylen, "%s: unknown capability; x86 has hcall-exit", name);
+		return -EINVAL;
+	}
+	/* the vcpus may be running: they read it at each hypercall */
+	__atomic_store_n(&xv->cap_hcall_exit, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
 extern const struct vcpu_file x86_tlb_file, x86_mmu_file, x86_translate_file;
 extern const struct vcpu_file x86_cpuid_file;
 static const struct vcpu_file *const vcpu_files[] = {
@@ -232,4 +247,5 @@ const struct arch_ops x86_ops = {
 	.slots_changed = x86_slots_changed,
 	.dirty_rearm = x86_dirty_rearm,
 	.set_guest_debug = x86_set_guest_debug,
+	.enable_cap = x86_enable_cap,
 };

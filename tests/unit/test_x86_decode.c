@@ -140,8 +140,36 @@ int main(void)
 	i = DEC(M32, "ff ff");		/* ff /7 is undefined */
 	CHECK(i.fn == h_ud, "ff /7 raises #UD");
 
-	i = DEC(M32, "d8 c1");		/* fadd: x87 is not implemented */
-	CHECK(i.fn == h_unimpl, "x87 ends the run as not implemented");
+	i = DEC(M32, "d8 c1");		/* fadd: #NM under CR0.EM/TS, else not implemented */
+	CHECK(i.fn == h_x87, "x87 goes to the handler that raises #NM or ends the run");
+
+	i = DEC(M32, "f0 90");
+	CHECK(i.fn == h_ud, "lock nop raises #UD");
+	i = DEC(M32, "f0 83 00 01");
+	CHECK(i.fn == h_alu_rm_i, "lock add $1, (eax) is allowed");
+	i = DEC(M32, "f0 01 c0");
+	CHECK(i.fn == h_ud, "lock add to a register raises #UD");
+	i = DEC(M32, "f0 83 38 01");
+	CHECK(i.fn == h_ud, "lock cmp raises #UD");
+
+	i = DEC(M32, "f1");
+	CHECK(i.fn == h_icebp && i.len == 1, "f1: icebp");
+	i = DEC(M32, "0f 01 c1");
+	CHECK(i.fn == h_vmcall, "vmcall");
+	i = DEC(M32, "0f 01 d9");
+	CHECK(i.fn == h_vmcall, "vmmcall");
+	i = DEC(M32, "0f 01 fd");
+	CHECK(i.fn == h_ud, "rdpru raises #UD (not advertised)");
+	i = DEC(M32, "66 0f 38 82 08");
+	CHECK(i.fn == h_invpcid && i.reg == RCX && i.len == 5, "invpcid (eax), ecx");
+	i = DEC(M32, "0f ae 38");
+	CHECK(i.fn == h_clflush && i.reg == 7, "clflush (eax)");
+	i = DEC(M32, "66 0f ae 30");
+	CHECK(i.fn == h_clflush && i.reg == 6 && i.p66, "clwb (eax)");
+	i = DEC(M32, "0f ae f0");
+	CHECK(i.fn == h_nop, "mfence");
+	i = DEC(M32, "0f ae 00");
+	CHECK(i.fn == h_unimpl, "fxsave ends the run as not implemented");
 
 	i = DEC(M32, "0f 1f 44 00 00");	/* nopl */
 	CHECK(i.fn == h_nop && i.len == 5, "5-byte nop");

@@ -64,7 +64,7 @@ $(X86G_OBJ)/%.o64: $(X86G)/%.S
 	$(X86G64_CC) -c -o $@ $<
 
 # Each links the objects named below after the entry and lib.c.
-X86G64_ELFS := $(addprefix $(X86G)/,cpu_compute64.elf cpu_ring64.elf pg_long.elf cpu_gate64.elf)
+X86G64_ELFS := $(addprefix $(X86G)/,cpu_compute64.elf cpu_ring64.elf pg_long.elf cpu_gate64.elf cpu_insn64.elf)
 $(X86G64_ELFS): $(X86G)/%.elf: $(X86G64_LIB) $(X86G)/link.ld
 	$(X86G64_LD) -o $@.64 $(X86G64_LIB) $(filter-out $(X86G64_LIB),$(filter %.o64,$^))
 	objcopy -O elf32-i386 $@.64 $@
@@ -75,6 +75,7 @@ $(X86G)/cpu_ring64.elf: $(X86G_OBJ)/cpu_ring64.o64 $(X86G_OBJ)/asm64.o64
 $(X86G)/pg_long.elf: $(X86G_OBJ)/pg_long.o64 $(X86G_OBJ)/pg_isr64.o64 $(X86G_OBJ)/pgcheck.o64
 $(X86G_OBJ)/pg_long.o64 $(X86G_OBJ)/pgcheck.o64: $(X86G)/pgcheck.h
 $(X86G)/cpu_gate64.elf: $(X86G_OBJ)/cpu_gate64.o64 $(X86G_OBJ)/asm64.o64
+$(X86G)/cpu_insn64.elf: $(X86G_OBJ)/cpu_insn64.o64
 $(X86G_OBJ)/cpu_boot64.o64: $(X86G)/boot.h
 $(X86G_OBJ)/cpu_ring64.o64 $(X86G_OBJ)/cpu_gate64.o64: $(X86G)/asm64.h
 
@@ -84,7 +85,8 @@ GUESTS    += $(X86G64_ELFS)
 # pg_*: paging guests (pg.c, pg_isr.S, pgcheck.c); the PAE builds of the same sources add -DPAE.
 PG_LIB    := $(X86G_OBJ)/pg.o $(X86G_OBJ)/pg_isr.o $(X86G_OBJ)/pgcheck.o
 PG_ELFS   := $(addprefix $(X86G)/,pg_perm32.elf pg_perm_pae.elf pg_remap.elf pg_spaces.elf pg_dirty.elf \
-             pg_unsync.elf pg_unsync_pae.elf pg_ring.elf pg_ring_pae.elf pg_asid.elf pg_asid_pae.elf)
+             pg_unsync.elf pg_unsync_pae.elf pg_ring.elf pg_ring_pae.elf pg_asid.elf pg_asid_pae.elf \
+             pg_nx_pae.elf)
 GUESTS    += $(PG_ELFS)
 
 $(X86G_OBJ)/%_pae.o: $(X86G)/%.c $(X86G)/lib.h $(X86G)/pg.h $(X86G)/pgcheck.h
