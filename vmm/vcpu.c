@@ -137,10 +137,48 @@ static enum run_result run_once(struct vcpu *v, uint64_t budget)
 	return r;
 }
 
+/*
+ * After the interpreter returns: did a slot's file get truncated under a
+ * guest access (the SIGBUS handler raised this vcpu's requests to get here)
+ * or anywhere else?  One load when nothing happened.  Reporting it makes
+ * every vcpu of the VM end its run; that holds each of them, this one too,
+ * so its mutex is let go meanwhile (the guest is at a boundary).
+ */
+static void backing_check(struct vcpu *v)
+{
+	unsigned f = __atomic_load_n(&memslot_faults, __ATOMIC_SEQ_CST);
+
+	if (memslot_fault_here) {
+		memslot_fault_here = 0;
+		__atomic_sub_fetch(&v->requests, 1, __ATOMIC_SEQ_CST);
+	}
+	if (f == v->faults_seen)
+		return;
+	v->faults_seen = f;
+	if (!vm_report_lost(v->vm))
+		return;
+	pthread_mutex_unlock(&v->mu);
+	vm_backing_lost(v->vm);
+	pthread_mutex_lock(&v->mu);
+}
+
+/* The run ends at a slot whose file was truncated: the guest's memory is not what it was. */
+static void exit_backing_lost(struct vcpu *v)
+{
+	v->backing_lost = false;
+	vcpu_set_exit(v, EXIT_INTERNAL_ERROR);
+	v->exit.internal.suberror = 1;
+	v->exit.internal.addr = vcpu_pc(v);
+	snprintf(v->exit.internal.why, sizeof(v->exit.internal.why), "backing file truncated");
+	count_exit(v);
+	end_run(v, VCPU_EXITED);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 
+	memslot_fault_kick = &v->requests;
 	pthread_mutex_lock(&v->mu);
 	while (!v->quit) {
 		enum run_result r;
@@ -149,6 +187,10 @@ static void *vcpu_thread(void *arg)
 		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) ||
 		    (v->state != VCPU_RUNNING && v->state != VCPU_HALTED)) {
 			pthread_cond_wait(&v->cond, &v->mu);
+			continue;
+		}
+		if (v->backing_lost) {
+			exit_backing_lost(v);
 			continue;
 		}
 		if (v->stop_req) {
@@ -177,6 +219,9 @@ static void *vcpu_thread(void *arg)
 			budget = 1;	/* re-execute the exiting instruction alone */
 		v->halt_deadline_ns = 0;
 		r = run_once(v, budget);
+		backing_check(v);
+		if (v->backing_lost)
+			continue;	/* ended above, before anything else */
 		switch (r) {
 		case RUN_EXIT:
 			exit_to_user(v);
@@ -210,6 +255,7 @@ int vcpu_create(struct vm *vm, int id, struct vcpu **out)
 		return -ENOMEM;
 	v->vm = vm;
 	v->id = id;
+	v->faults_seen = __atomic_load_n(&memslot_faults, __ATOMIC_SEQ_CST);
 	v->arch = calloc(1, vm->arch->vcpu_size ? vm->arch->vcpu_size : 1);
 	if (!v->arch) {
 		free(v);

@@ -70,6 +70,15 @@ void vm_destroy_all(void);
 void vm_hold_all(struct vm *vm);
 void vm_release_all(struct vm *vm);
 
+/*
+ * A file-backed slot lost its file (memslot.h): vm_report_lost says so once
+ * per slot in the VM's log and returns true when it did just now (the
+ * caller keeps the slot table still); vm_backing_lost then makes every vcpu
+ * end its run, or its next one, with internal_error.
+ */
+bool vm_report_lost(struct vm *vm);
+void vm_backing_lost(struct vm *vm);
+
 /* Operations behind the VM's files; each logs its refusals itself. */
 int vm_set_memslot(struct vm *vm, struct memslot_req *rq);
 ssize_t vm_mem_read(struct vm *vm, uint64_t gpa, void *dst, size_t len);
