@@ -203,3 +203,21 @@ refused_as_nobody() {
 		"$VMMFS_MNT_BASE/errno_write" "$MNT/g/ctl" "load $VMMFS_MNT_BASE/g100.elf") || true
 	assert_equal "$got" EACCES
 }
+
+@test "names, paths and commands reach the logs with control characters escaped, one line each" {
+	run mkdir "$MNT/$(printf 'a\033[2Jb\nc')"
+	assert_failure
+	run rd "$MNT/log"
+	assert_line --regexp '^mkdir a\\x1b\[2Jb\\x0ac: .* is not a VM name'
+	vm_new t
+	write_errno ENOENT "$MNT/t/ctl" "load /nonexistent/$(printf '\033]0;owned\007\302\233x\303\251')"
+	run rd "$MNT/t/log"
+	assert_line "ctl: load /nonexistent/\\x1b]0;owned\\x07\\xc2\\x9bxé: No such file or directory"
+	write_errno EINVAL "$MNT/t/ctl" "$(printf 'bogus\033[31m \377')"
+	for log in "$MNT/log" "$MNT/t/log"; do
+		run grep -c $'[\x01-\x09\x0b-\x1f\x7f]' "$log"
+		assert_output 0
+	done
+	run rd "$MNT/t/log"
+	assert_line --regexp '\\x1b\[31m.*\\xff|\\xff.*\\x1b\[31m|bogus\\x1b\[31m'
+}

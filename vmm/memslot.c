@@ -220,6 +220,14 @@ int memslots_check(const struct memslots *ms, const struct memslot_req *rq, char
 			return -EINVAL;
 		}
 	}
+	/* its file is mapped privately: guest writes would never reach the file */
+	if (old && old->private_map && rq->has_flags &&
+	    !(rq->flags & MEMSLOT_READONLY)) {
+		snprintf(why, whylen, "slot %u maps its file privately (it was added readonly), so "
+			 "writes would never reach the file: delete it and add it again without readonly",
+			 rq->id);
+		return -EINVAL;
+	}
 	if (old && rq->fd >= 0) {
 		snprintf(why, whylen, "slot %u exists; its backing cannot change (delete it first)", rq->id);
 		return -EINVAL;
@@ -314,6 +322,7 @@ int memslots_apply(struct memslots *ms, const struct memslot_req *rq, char *why,
 	s->gpa = rq->gpa;
 	s->size = rq->size;
 	s->fd = -1;
+	s->private_map = rq->fd >= 0 && (rq->flags & MEMSLOT_READONLY);
 	if (rq->fd >= 0)
 		/* a read-only slot maps its file privately: the file never changes */
 		s->host = mmap(NULL, rq->size, PROT_READ | PROT_WRITE,

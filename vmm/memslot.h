@@ -30,6 +30,7 @@ struct memslot {
 	uint64_t *dirty;	/* one bit per page, when MEMSLOT_DIRTY_LOG */
 	char backing[256];	/* "anon" or the file's path as given */
 	int fd;			/* backing file, or -1 */
+	bool private_map;	/* the file is mapped privately (added readonly) */
 	/*
 	 * The file lost pages under the mapping (its owner truncated it): a
 	 * SIGBUS was recovered by mapping zeros over the whole slot.  Set from

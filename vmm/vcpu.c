@@ -430,6 +430,33 @@ void vcpu_reset(struct vcpu *v)
 	vcpu_release(v);
 }
 
+/*
+ * A guest write to a read-only slot is an MMIO exit, as in KVM; the owner
+ * also sees it in `stats` (ro_writes) and in the log, at most one line a
+ * second per VM, which counts the writes it did not log.
+ */
+static void note_ro_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+	struct vm *vm = v->vm;
+	const struct memslot *s = memslots_find(&vm->slots, gpa);
+	uint64_t sec = now_ns() / 1000000000ull, last;
+	unsigned more;
+
+	if (!s || !(s->flags & MEMSLOT_READONLY))
+		return;
+	v->stat[STAT_RO_WRITES]++;
+	last = __atomic_load_n(&vm->ro_log_sec, __ATOMIC_SEQ_CST);
+	if (sec == last || !__atomic_compare_exchange_n(&vm->ro_log_sec, &last, sec, false,
+							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		__atomic_add_fetch(&vm->ro_unlogged, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	more = __atomic_exchange_n(&vm->ro_unlogged, 0, __ATOMIC_SEQ_CST);
+	vm_log(vm, "cpu/%d: guest write to read-only slot %u at 0x%llx len=%u data=0x%llx "
+	       "(an mmio exit); %u more since the last such line", v->id, s->id,
+	       (unsigned long long)gpa, size, (unsigned long long)val, more);
+}
+
 int vcpu_io(struct vcpu *v, int mmio, uint64_t addr, unsigned size, int write, uint64_t *val)
 {
 	struct io_replay *rp = &v->replay;
@@ -456,6 +483,8 @@ int vcpu_io(struct vcpu *v, int mmio, uint64_t addr, unsigned size, int write, u
 		v->stat[mmio ? STAT_MMIO_INKERNEL : STAT_PIO_INKERNEL]++;
 		return 0;
 	}
+	if (mmio && write)
+		note_ro_write(v, addr, size, *val);
 	if (rp->n == IO_REPLAY_MAX)
 		rp->n = rp->pos = 0;
 	rp->e[rp->n].mmio = mmio;

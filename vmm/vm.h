@@ -42,6 +42,8 @@ struct vm {
 	struct console console;
 	struct textlog log;
 	bool loaded;			/* an image was loaded since the last reset */
+	uint64_t ro_log_sec;		/* atomic: when a read-only slot write was last logged */
+	unsigned ro_unlogged;		/* atomic: such writes since that line */
 	time_t created;
 };
 
