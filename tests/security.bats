@@ -157,11 +157,11 @@ refused_as_nobody() {
 @test "a file on this vmmfs mount cannot back a slot or be loaded (it would wait on itself)" {
 	vm_new a
 	vm_new b
-	run timeout 10 "$ERRNO_WRITE" "$MNT/b/memslots" "slot=1 gpa=16M size=4K file=$MNT/a/mem"
+	run timeout -k 2 10 "$ERRNO_WRITE" "$MNT/b/memslots" "slot=1 gpa=16M size=4K file=$MNT/a/mem"
 	assert_output EINVAL
 	run rd "$MNT/b/log"
 	assert_line --regexp '^memslots: file=.*a file of this vmmfs mount'
-	run timeout 10 "$ERRNO_WRITE" "$MNT/b/ctl" "load $MNT/a/mem"
+	run timeout -k 2 10 "$ERRNO_WRITE" "$MNT/b/ctl" "load $MNT/a/mem"
 	assert_output EINVAL
 	run rd "$MNT/b/log"
 	assert_line --regexp '^ctl: load .*a file of this vmmfs mount'
@@ -174,11 +174,11 @@ refused_as_nobody() {
 	vm_new a
 	mkfifo "$VMMFS_MNT_BASE/fifo"
 	for p in "$VMMFS_MNT_BASE/fifo" /dev/zero "$VMMFS_MNT_BASE"; do
-		run timeout 10 "$ERRNO_WRITE" "$MNT/a/ctl" "load $p"
+		run timeout -k 2 10 "$ERRNO_WRITE" "$MNT/a/ctl" "load $p"
 		assert_output EINVAL
-		run timeout 10 "$ERRNO_WRITE" "$MNT/a/memslots" "slot=1 gpa=16M size=4K file=$p"
+		run timeout -k 2 10 "$ERRNO_WRITE" "$MNT/a/memslots" "slot=1 gpa=16M size=4K file=$p"
 		assert_output EINVAL
-		run timeout 10 "$ERRNO_WRITE" "$MNT/a/memslots" "slot=1 gpa=16M size=4K file=$p flags=readonly"
+		run timeout -k 2 10 "$ERRNO_WRITE" "$MNT/a/memslots" "slot=1 gpa=16M size=4K file=$p flags=readonly"
 		assert_output EINVAL
 	done
 	run rd "$MNT/a/log"
