@@ -184,6 +184,7 @@ static void *vcpu_thread(void *arg)
 		enum run_result r;
 		uint64_t budget;
 
+		backing_check(v);	/* before waiting: a raise of requests of ours must go */
 		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) ||
 		    (v->state != VCPU_RUNNING && v->state != VCPU_HALTED)) {
 			pthread_cond_wait(&v->cond, &v->mu);
