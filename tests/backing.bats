@@ -68,12 +68,17 @@ lost_reported() {
 	file_vm w '\xeb\xfe'
 	file_vm r '\xeb\xfe' readonly
 	write_ok "$MNT/w/mem" -o $((16 << 20)) before
-	# writers in flight while the file goes
+	# writers and readers in flight while the file goes
 	pids=
 	for _ in 1 2; do
 		( for _ in $(seq 20); do
 			timeout 5 dd if=/dev/urandom of="$MNT/w/mem" bs=64K count=16 seek=256 \
 				conv=notrunc status=none
+		  done ) 2>/dev/null &
+		pids="$pids $!"
+		# and readers, whose copy the kernel makes (a failed one is EIO)
+		( for _ in $(seq 20); do
+			timeout 5 dd if="$MNT/r/mem" of=/dev/null bs=64K count=16 skip=256 status=none
 		  done ) 2>/dev/null &
 		pids="$pids $!"
 	done

@@ -390,6 +390,7 @@ ssize_t vm_mem_read_with(struct vm *vm, uint64_t gpa, size_t len,
 			 ssize_t (*fn)(void *ctx, const struct iovec *iov, int n), void *ctx)
 {
 	struct iovec iov[MEMSLOTS_MAX];
+	struct memslot *from[MEMSLOTS_MAX];
 	size_t done = 0;
 	ssize_t r;
 	int n = 0;
@@ -404,6 +405,7 @@ ssize_t vm_mem_read_with(struct vm *vm, uint64_t gpa, size_t len,
 			break;
 		off = gpa + done - s->gpa;
 		chunk = s->size - off < len - done ? s->size - off : len - done;
+		from[n] = s;
 		iov[n].iov_base = s->host + off;
 		iov[n++].iov_len = chunk;
 		done += chunk;
@@ -411,6 +413,12 @@ ssize_t vm_mem_read_with(struct vm *vm, uint64_t gpa, size_t len,
 	check_lost(vm);
 	if (n || !len || gpa >= memslots_extent(&vm->slots)) {
 		r = fn(ctx, iov, n);
+		/* a file truncated during the copy failed it (the reader saw EIO):
+		 * mark the slot now, so that from here on it is EFAULT and said so */
+		for (int i = 0; r == 0 && i < n; i++)
+			memslot_backing_ok(from[i]);
+		if (r == 0 && n)
+			check_lost(vm);
 	} else {
 		log_hole(vm, "read", gpa);
 		r = -EFAULT;
