@@ -138,9 +138,10 @@ static enum run_result run_once(struct vcpu *v, uint64_t budget)
 }
 
 /*
- * After the interpreter returns: did a slot's file get truncated under a
- * guest access (the SIGBUS handler raised this vcpu's requests to get here)
- * or anywhere else?  One load when nothing happened.  Reporting it makes
+ * After the interpreter returns, and before the thread waits: did a slot's
+ * file get truncated under a guest access (the SIGBUS handler raised this
+ * vcpu's requests to get here) or anywhere else?  One load when nothing
+ * happened.  Reporting it makes
  * every vcpu of the VM end its run; that holds each of them, this one too,
  * so its mutex is let go meanwhile (the guest is at a boundary).
  */
@@ -220,9 +221,8 @@ static void *vcpu_thread(void *arg)
 			budget = 1;	/* re-execute the exiting instruction alone */
 		v->halt_deadline_ns = 0;
 		r = run_once(v, budget);
+		/* an exit the guest made stands; a lost backing ends the run at the top */
 		backing_check(v);
-		if (v->backing_lost)
-			continue;	/* ended above, before anything else */
 		switch (r) {
 		case RUN_EXIT:
 			exit_to_user(v);
