@@ -232,8 +232,8 @@ static void memslots_render(struct vm *vm, struct buf *out)
 
 		buf_printf(out, "slot=%u gpa=0x%llx size=0x%llx flags=%s backing=%s%s%s\n", s->id,
 			   (unsigned long long)s->gpa, (unsigned long long)s->size, fl,
-			   s->fd >= 0 ? "file" : "anon", s->fd >= 0 ? " file=" : "",
-			   s->fd >= 0 ? s->backing : "");
+			   s->fd < 0 ? "anon" : memslot_lost(s) ? "file,truncated" : "file",
+			   s->fd >= 0 ? " file=" : "", s->fd >= 0 ? s->backing : "");
 	}
 	pthread_rwlock_unlock(&vm->slots_lock);
 }

@@ -199,6 +199,7 @@ int main(int argc, char **argv)
 	if (fuse_session_mount(se, opts.mountpoint))
 		goto out_signals;
 	vmmfs_session = se;
+	creds_init(opts.mountpoint);
 	fuse_daemonize(opts.foreground);
 	cfg = fuse_loop_cfg_create();
 	/* a `run` blocks its worker until the guest exits: allow many at once */

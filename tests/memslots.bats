@@ -194,3 +194,46 @@ teardown() { vmmfs_teardown; }
 	assert_output "$(printf '\0\0\0\0')"
 	assert_file_line "$MNT/other/memslots" "slot=0 gpa=0x100000 size=0x10000 flags=none backing=anon"
 }
+
+@test "a readonly file-backed slot cannot be made writable: its writes would never reach the file" {
+	truncate -s 64K "$BATS_TEST_TMPDIR/ro"
+	echo "slot=0 gpa=0 size=64K flags=readonly file=$BATS_TEST_TMPDIR/ro" >"$S"
+	before=$(rd "$S")
+	write_fails EINVAL "$S" "slot=0 flags=none"
+	assert_regex "$LOGLINE" '^memslots: slot 0 maps its file privately'
+	write_fails EINVAL "$S" "slot=0 flags=dirty_log"
+	assert_equal "$(rd "$S")" "$before"
+	# the other way is fine: a shared mapping that the guest may no longer write
+	truncate -s 64K "$BATS_TEST_TMPDIR/rw"
+	echo "slot=1 gpa=1M size=64K file=$BATS_TEST_TMPDIR/rw" >"$S"
+	echo "slot=1 flags=readonly" >"$S"
+	echo "slot=1 flags=none" >"$S"
+	printf 'kept' | dd of="$MNT/m/mem" bs=1 seek=$((1 << 20)) conv=notrunc status=none
+	assert_equal "$(head -c 4 "$BATS_TEST_TMPDIR/rw")" kept
+}
+
+@test "guest writes to a read-only slot are counted in stats and logged, at most a line a second" {
+	echo "slot=0 gpa=0 size=16M" >"$S"
+	echo "slot=1 gpa=16M size=64K flags=readonly" >"$S"
+	vm_load m hello.elf
+	# l: mov [0x1000000],eax; jmp l
+	printf '\xa3\x00\x00\x00\x01\xeb\xf9' | dd of="$MNT/m/mem" bs=1 seek=$((0x8000)) conv=notrunc status=none
+	echo "rip=0x8000" >"$MNT/m/regs"
+	for _ in $(seq 10); do
+		vm_run m
+		run vm_exit m
+		assert_output --regexp '^reason=mmio gpa=0x1000000 len=4 write=1 data=0x'
+	done
+	run rd "$MNT/m/stats"
+	assert_line ro_writes=10
+	sleep 1.1
+	vm_run m
+	run rd "$MNT/m/stats"
+	assert_line ro_writes=11
+	run grep 'guest write to read-only slot 1 at 0x1000000 len=4' "$MNT/m/log"
+	# the write after a quiet second has its line; ten in a row do not
+	[ "${#lines[@]}" -ge 2 ] && [ "${#lines[@]}" -le 10 ] || fail "${#lines[@]} lines for 11 writes"
+	# every write is in a line or counted in the next one
+	more=$(grep -o '; [0-9]* more' "$MNT/m/log" | awk '{ s += $2 } END { print s }')
+	assert_equal $((${#lines[@]} + more)) 11
+}

@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,132 @@
 #include <unistd.h>
 
 #include "memslot.h"
+
+/*
+ * SIGBUS guards.  Nothing stops the owner of a backing file from truncating
+ * it (a lease only delays that, seals exist only on memfd and shmem), and
+ * an access to a mapped page past the new end of the file raises SIGBUS on
+ * whichever thread touched it: a vcpu, a `mem` transfer, a loader.  The
+ * handler finds the slot in this table, maps zeros over all of it with
+ * MAP_FIXED (the file's pages are gone in one step, with no moment without
+ * a mapping) and returns, so the faulting access is restarted and completes
+ * harmlessly; the slot is then marked lost and the code that touched it
+ * reports that at its next check.  The table is read in the handler
+ * without a lock: `end` is published last (release) and cleared first.  A
+ * slot leaves the table before it is unmapped, and slots are unmapped only
+ * with every vcpu held and `mem` locked out, so no access is in flight.
+ */
+struct guard {
+	uintptr_t start, end;		/* [start, end) of the mapping; end 0 = free */
+	struct memslot *slot;
+};
+static struct guard guards[MEMSLOT_GUARDS];
+static pthread_mutex_t guards_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t guards_once = PTHREAD_ONCE_INIT;
+static struct sigaction bus_before;
+unsigned memslot_faults;
+__thread unsigned *memslot_fault_kick;
+__thread int memslot_fault_here;
+
+/* Async-signal-safe: one system call. */
+static void map_zeros(uint8_t *start, size_t len)
+{
+	mmap(start, len, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
+static void mark_lost(struct memslot *s)
+{
+	int none = 0;
+
+	__atomic_compare_exchange_n(&s->lost, &none, MEMSLOT_LOST, false, __ATOMIC_SEQ_CST,
+				    __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&memslot_faults, 1, __ATOMIC_SEQ_CST);
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	int saved = errno;
+
+	(void)sig;
+	(void)uc;
+	for (unsigned i = 0; si->si_code > 0 && i < MEMSLOT_GUARDS; i++) {
+		uintptr_t end = __atomic_load_n(&guards[i].end, __ATOMIC_ACQUIRE);
+
+		if (a >= guards[i].start && a < end) {
+			map_zeros((uint8_t *)guards[i].start, end - guards[i].start);
+			mark_lost(guards[i].slot);
+			if (memslot_fault_kick && !memslot_fault_here) {
+				__atomic_add_fetch(memslot_fault_kick, 1, __ATOMIC_SEQ_CST);
+				memslot_fault_here = 1;
+			}
+			errno = saved;
+			return;
+		}
+	}
+	/* not a slot's: what would have happened without us (the same fault
+	 * comes again on return; a SIGBUS sent by kill is raised again) */
+	sigaction(SIGBUS, &bus_before, NULL);
+	if (si->si_code <= 0)
+		raise(SIGBUS);
+	errno = saved;
+}
+
+static void guards_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &bus_before);
+}
+
+static int guard_add(struct memslot *s)
+{
+	int r = -ENOSPC;
+
+	pthread_once(&guards_once, guards_install);
+	pthread_mutex_lock(&guards_lock);
+	for (unsigned i = 0; i < MEMSLOT_GUARDS; i++)
+		if (!guards[i].end) {
+			guards[i].start = (uintptr_t)s->host;
+			guards[i].slot = s;
+			__atomic_store_n(&guards[i].end, (uintptr_t)s->host + s->size, __ATOMIC_RELEASE);
+			r = 0;
+			break;
+		}
+	pthread_mutex_unlock(&guards_lock);
+	return r;
+}
+
+static void guard_remove(struct memslot *s)
+{
+	pthread_mutex_lock(&guards_lock);
+	for (unsigned i = 0; i < MEMSLOT_GUARDS; i++)
+		if (guards[i].end && guards[i].slot == s) {
+			__atomic_store_n(&guards[i].end, 0, __ATOMIC_RELEASE);
+			guards[i].slot = NULL;
+		}
+	pthread_mutex_unlock(&guards_lock);
+}
+
+bool memslot_backing_ok(struct memslot *s)
+{
+	struct stat st;
+
+	if (s->fd < 0)
+		return true;
+	if (memslot_lost(s))
+		return false;
+	if (fstat(s->fd, &st) || (uint64_t)st.st_size >= s->size)
+		return true;
+	map_zeros(s->host, s->size);
+	mark_lost(s);
+	return false;
+}
 
 struct memslot *memslots_find(const struct memslots *ms, uint64_t gpa)
 {
@@ -92,6 +220,14 @@ int memslots_check(const struct memslots *ms, const struct memslot_req *rq, char
 			return -EINVAL;
 		}
 	}
+	/* its file is mapped privately: guest writes would never reach the file */
+	if (old && old->private_map && rq->has_flags &&
+	    !(rq->flags & MEMSLOT_READONLY)) {
+		snprintf(why, whylen, "slot %u maps its file privately (it was added readonly), so "
+			 "writes would never reach the file: delete it and add it again without readonly",
+			 rq->id);
+		return -EINVAL;
+	}
 	if (old && rq->fd >= 0) {
 		snprintf(why, whylen, "slot %u exists; its backing cannot change (delete it first)", rq->id);
 		return -EINVAL;
@@ -118,6 +254,8 @@ int memslots_check(const struct memslots *ms, const struct memslot_req *rq, char
 
 static void slot_free(struct memslot *s)
 {
+	if (s->fd >= 0)
+		guard_remove(s);
 	if (s->host)
 		munmap(s->host, s->size);
 	if (s->fd >= 0)
@@ -184,6 +322,7 @@ int memslots_apply(struct memslots *ms, const struct memslot_req *rq, char *why,
 	s->gpa = rq->gpa;
 	s->size = rq->size;
 	s->fd = -1;
+	s->private_map = rq->fd >= 0 && (rq->flags & MEMSLOT_READONLY);
 	if (rq->fd >= 0)
 		/* a read-only slot maps its file privately: the file never changes */
 		s->host = mmap(NULL, rq->size, PROT_READ | PROT_WRITE,
@@ -218,6 +357,12 @@ int memslots_apply(struct memslots *ms, const struct memslot_req *rq, char *why,
 			slot_free(s);
 			goto nomem;
 		}
+		if (guard_add(s)) {
+			slot_free(s);
+			snprintf(why, whylen, "the daemon has %d file-backed slots, the most it keeps",
+				 MEMSLOT_GUARDS);
+			return -ENOSPC;
+		}
 	}
 	snprintf(s->backing, sizeof(s->backing), "%s", rq->backing[0] ? rq->backing : "anon");
 	ms->slot[ms->n++] = s;
@@ -243,7 +388,8 @@ static size_t copy(const struct memslots *ms, uint64_t gpa, void *buf, size_t le
 		struct memslot *s = memslots_find(ms, gpa + done);
 		uint64_t off, n;
 
-		if (!s || gpa + done < gpa)
+		/* a slot that lost its file is a hole */
+		if (!s || gpa + done < gpa || memslot_lost(s))
 			break;
 		off = gpa + done - s->gpa;
 		n = s->size - off;
@@ -253,6 +399,8 @@ static size_t copy(const struct memslots *ms, uint64_t gpa, void *buf, size_t le
 			memcpy(s->host + off, (const uint8_t *)buf + done, n);
 		else
 			memcpy((uint8_t *)buf + done, s->host + off, n);
+		if (memslot_lost(s))	/* the copy met the truncation: it moved nothing real */
+			break;
 		done += n;
 	}
 	return done;

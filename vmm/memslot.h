@@ -30,7 +30,20 @@ struct memslot {
 	uint64_t *dirty;	/* one bit per page, when MEMSLOT_DIRTY_LOG */
 	char backing[256];	/* "anon" or the file's path as given */
 	int fd;			/* backing file, or -1 */
+	bool private_map;	/* the file is mapped privately (added readonly) */
+	/*
+	 * The file lost pages under the mapping (its owner truncated it): a
+	 * SIGBUS was recovered by mapping zeros over the whole slot.  Set from
+	 * the signal handler (atomically): MEMSLOT_LOST, then MEMSLOT_REPORTED
+	 * once the VM's log says so.  `mem` treats such a slot as a hole.
+	 */
+	int lost;
 };
+
+#define MEMSLOT_LOST 1
+#define MEMSLOT_REPORTED 2
+/* File-backed slots the whole daemon may have (the SIGBUS guard table). */
+#define MEMSLOT_GUARDS 4096
 
 struct memslots {
 	int n;
@@ -89,6 +102,29 @@ size_t memslot_dirty_words(const struct memslot *s);
  */
 size_t memslots_read(const struct memslots *ms, uint64_t gpa, void *dst, size_t len);
 size_t memslots_write(const struct memslots *ms, uint64_t gpa, const void *src, size_t len);
+/*
+ * SIGBUS from a file-backed slot whose file was truncated.  The handler
+ * (installed with the first file-backed slot) maps zeros over the slot,
+ * marks it lost and lets the access complete; it bumps memslot_faults and,
+ * on a vcpu thread that set memslot_fault_kick, raises that counter (the
+ * vcpu's requests) so the interpreter returns, and sets memslot_fault_here
+ * for that thread to undo the raise.  A SIGBUS anywhere else still kills
+ * the process.
+ */
+extern unsigned memslot_faults;
+extern __thread unsigned *memslot_fault_kick;
+extern __thread int memslot_fault_here;
+static inline bool memslot_lost(const struct memslot *s)
+{
+	return __atomic_load_n(&s->lost, __ATOMIC_ACQUIRE) != 0;
+}
+/*
+ * For readers that hand slot memory to the kernel (which copies it without
+ * faulting in userspace): false, having marked the slot lost, when its file
+ * is now shorter than the slot.
+ */
+bool memslot_backing_ok(struct memslot *s);
+
 /* Highest gpa+size over all slots (the size the `mem` file reports). */
 uint64_t memslots_extent(const struct memslots *ms);
 

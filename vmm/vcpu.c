@@ -137,18 +137,62 @@ static enum run_result run_once(struct vcpu *v, uint64_t budget)
 	return r;
 }
 
+/*
+ * After the interpreter returns, and before the thread waits: did a slot's
+ * file get truncated under a guest access (the SIGBUS handler raised this
+ * vcpu's requests to get here) or anywhere else?  One load when nothing
+ * happened.  Reporting it makes
+ * every vcpu of the VM end its run; that holds each of them, this one too,
+ * so its mutex is let go meanwhile (the guest is at a boundary).
+ */
+static void backing_check(struct vcpu *v)
+{
+	unsigned f = __atomic_load_n(&memslot_faults, __ATOMIC_SEQ_CST);
+
+	if (memslot_fault_here) {
+		memslot_fault_here = 0;
+		__atomic_sub_fetch(&v->requests, 1, __ATOMIC_SEQ_CST);
+	}
+	if (f == v->faults_seen)
+		return;
+	v->faults_seen = f;
+	if (!vm_report_lost(v->vm))
+		return;
+	pthread_mutex_unlock(&v->mu);
+	vm_backing_lost(v->vm);
+	pthread_mutex_lock(&v->mu);
+}
+
+/* The run ends at a slot whose file was truncated: the guest's memory is not what it was. */
+static void exit_backing_lost(struct vcpu *v)
+{
+	v->backing_lost = false;
+	vcpu_set_exit(v, EXIT_INTERNAL_ERROR);
+	v->exit.internal.suberror = 1;
+	v->exit.internal.addr = vcpu_pc(v);
+	snprintf(v->exit.internal.why, sizeof(v->exit.internal.why), "backing file truncated");
+	count_exit(v);
+	end_run(v, VCPU_EXITED);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 
+	memslot_fault_kick = &v->requests;
 	pthread_mutex_lock(&v->mu);
 	while (!v->quit) {
 		enum run_result r;
 		uint64_t budget;
 
+		backing_check(v);	/* before waiting: a raise of requests of ours must go */
 		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) ||
 		    (v->state != VCPU_RUNNING && v->state != VCPU_HALTED)) {
 			pthread_cond_wait(&v->cond, &v->mu);
+			continue;
+		}
+		if (v->backing_lost) {
+			exit_backing_lost(v);
 			continue;
 		}
 		if (v->stop_req) {
@@ -177,6 +221,8 @@ static void *vcpu_thread(void *arg)
 			budget = 1;	/* re-execute the exiting instruction alone */
 		v->halt_deadline_ns = 0;
 		r = run_once(v, budget);
+		/* an exit the guest made stands; a lost backing ends the run at the top */
+		backing_check(v);
 		switch (r) {
 		case RUN_EXIT:
 			exit_to_user(v);
@@ -210,6 +256,7 @@ int vcpu_create(struct vm *vm, int id, struct vcpu **out)
 		return -ENOMEM;
 	v->vm = vm;
 	v->id = id;
+	v->faults_seen = __atomic_load_n(&memslot_faults, __ATOMIC_SEQ_CST);
 	v->arch = calloc(1, vm->arch->vcpu_size ? vm->arch->vcpu_size : 1);
 	if (!v->arch) {
 		free(v);
@@ -391,6 +438,33 @@ void vcpu_reset(struct vcpu *v)
 	vcpu_release(v);
 }
 
+/*
+ * A guest write to a read-only slot is an MMIO exit, as in KVM; the owner
+ * also sees it in `stats` (ro_writes) and in the log, at most one line a
+ * second per VM, which counts the writes it did not log.
+ */
+static void note_ro_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
+{
+	struct vm *vm = v->vm;
+	const struct memslot *s = memslots_find(&vm->slots, gpa);
+	uint64_t sec = now_ns() / 1000000000ull, last;
+	unsigned more;
+
+	if (!s || !(s->flags & MEMSLOT_READONLY))
+		return;
+	v->stat[STAT_RO_WRITES]++;
+	last = __atomic_load_n(&vm->ro_log_sec, __ATOMIC_SEQ_CST);
+	if (sec == last || !__atomic_compare_exchange_n(&vm->ro_log_sec, &last, sec, false,
+							 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		__atomic_add_fetch(&vm->ro_unlogged, 1, __ATOMIC_SEQ_CST);
+		return;
+	}
+	more = __atomic_exchange_n(&vm->ro_unlogged, 0, __ATOMIC_SEQ_CST);
+	vm_log(vm, "cpu/%d: guest write to read-only slot %u at 0x%llx len=%u data=0x%llx "
+	       "(an mmio exit); %u more since the last such line", v->id, s->id,
+	       (unsigned long long)gpa, size, (unsigned long long)val, more);
+}
+
 int vcpu_io(struct vcpu *v, int mmio, uint64_t addr, unsigned size, int write, uint64_t *val)
 {
 	struct io_replay *rp = &v->replay;
@@ -417,6 +491,8 @@ int vcpu_io(struct vcpu *v, int mmio, uint64_t addr, unsigned size, int write, u
 		v->stat[mmio ? STAT_MMIO_INKERNEL : STAT_PIO_INKERNEL]++;
 		return 0;
 	}
+	if (mmio && write)
+		note_ro_write(v, addr, size, *val);
 	if (rp->n == IO_REPLAY_MAX)
 		rp->n = rp->pos = 0;
 	rp->e[rp->n].mmio = mmio;

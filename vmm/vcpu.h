@@ -79,6 +79,8 @@ struct vcpu {
 	struct vcpu_exit exit;
 	struct io_replay replay;
 	bool replay_fresh;		/* vcpu_io added an access during this run */
+	bool backing_lost;		/* a slot lost its file: end the run (internal_error) */
+	unsigned faults_seen;		/* memslot_faults when this vcpu last looked */
 
 	uint64_t stat[STAT_NR];
 	uint64_t astat[ARCH_STATS_MAX];

@@ -365,25 +365,73 @@ int vm_set_memslot(struct vm *vm, struct memslot_req *rq)
 	return r;
 }
 
+bool vm_report_lost(struct vm *vm)
+{
+	bool now = false;
+
+	for (int i = 0; i < vm->slots.n; i++) {
+		struct memslot *s = vm->slots.slot[i];
+		int lost = MEMSLOT_LOST;
+
+		if (__atomic_compare_exchange_n(&s->lost, &lost, MEMSLOT_REPORTED, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			vm_log(vm, "memslots: slot %u: its backing file %s was truncated; the slot now "
+			       "holds zeros, mem there is EFAULT, and runs end with internal_error "
+			       "(delete the slot)", s->id, s->backing);
+			now = true;
+		}
+	}
+	return now;
+}
+
+void vm_backing_lost(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++) {
+		vcpu_hold(vm->vcpu[i]);
+		vm->vcpu[i]->backing_lost = true;
+		vcpu_release(vm->vcpu[i]);
+	}
+}
+
+/* After touching guest memory outside a vcpu: a truncated file ends the runs. */
+static void check_lost(struct vm *vm)
+{
+	if (vm_report_lost(vm))
+		vm_backing_lost(vm);
+}
+
+/* The log line of a `mem` transfer that moved nothing at gpa. */
+static void log_hole(struct vm *vm, const char *op, uint64_t gpa)
+{
+	struct memslot *s = memslots_find(&vm->slots, gpa);
+
+	if (s && memslot_lost(s))
+		vm_log(vm, "mem: %s at 0x%llx: slot %u lost its backing file (truncated)", op,
+		       (unsigned long long)gpa, s->id);
+	else
+		vm_log(vm, "mem: %s at 0x%llx: no memory slot there", op, (unsigned long long)gpa);
+}
+
 ssize_t vm_mem_read(struct vm *vm, uint64_t gpa, void *dst, size_t len)
 {
-	size_t n;
-	uint64_t end;
+	ssize_t n;
 
 	pthread_rwlock_rdlock(&vm->slots_lock);
-	end = memslots_extent(&vm->slots);
 	n = memslots_read(&vm->slots, gpa, dst, len);
+	check_lost(vm);
+	if (!n && len && gpa < memslots_extent(&vm->slots)) {
+		log_hole(vm, "read", gpa);
+		n = -EFAULT;
+	}
 	pthread_rwlock_unlock(&vm->slots_lock);
-	if (n || !len || gpa >= end)
-		return n;
-	vm_log(vm, "mem: read at 0x%llx: no memory slot there", (unsigned long long)gpa);
-	return -EFAULT;
+	return n;
 }
 
 ssize_t vm_mem_read_with(struct vm *vm, uint64_t gpa, size_t len,
 			 ssize_t (*fn)(void *ctx, const struct iovec *iov, int n), void *ctx)
 {
 	struct iovec iov[MEMSLOTS_MAX];
+	struct memslot *from[MEMSLOTS_MAX];
 	size_t done = 0;
 	ssize_t r;
 	int n = 0;
@@ -393,21 +441,30 @@ ssize_t vm_mem_read_with(struct vm *vm, uint64_t gpa, size_t len,
 		struct memslot *s = memslots_find(&vm->slots, gpa + done);
 		uint64_t off, chunk;
 
-		if (!s || gpa + done < gpa)
+		/* the kernel copies from these without a fault of ours: check the file first */
+		if (!s || gpa + done < gpa || !memslot_backing_ok(s))
 			break;
 		off = gpa + done - s->gpa;
 		chunk = s->size - off < len - done ? s->size - off : len - done;
+		from[n] = s;
 		iov[n].iov_base = s->host + off;
 		iov[n++].iov_len = chunk;
 		done += chunk;
 	}
-	if (n || !len || gpa >= memslots_extent(&vm->slots))
+	check_lost(vm);
+	if (n || !len || gpa >= memslots_extent(&vm->slots)) {
 		r = fn(ctx, iov, n);
-	else
+		/* a file truncated during the copy failed it (the reader saw EIO):
+		 * mark the slot now, so that from here on it is EFAULT and said so */
+		for (int i = 0; r == 0 && i < n; i++)
+			memslot_backing_ok(from[i]);
+		if (r == 0 && n)
+			check_lost(vm);
+	} else {
+		log_hole(vm, "read", gpa);
 		r = -EFAULT;
+	}
 	pthread_rwlock_unlock(&vm->slots_lock);
-	if (r == -EFAULT)
-		vm_log(vm, "mem: read at 0x%llx: no memory slot there", (unsigned long long)gpa);
 	return r;
 }
 
@@ -420,12 +477,12 @@ ssize_t vm_mem_write(struct vm *vm, uint64_t gpa, const void *src, size_t len)
 	n = memslots_write(&vm->slots, gpa, src, len);
 	if (n && vm->arch->mem_written)
 		vm->arch->mem_written(vm, gpa, n);
+	check_lost(vm);
+	if (!n && len)
+		log_hole(vm, "write", gpa);
 	vm_release_all(vm);
 	pthread_rwlock_unlock(&vm->slots_lock);
-	if (n || !len)
-		return n;
-	vm_log(vm, "mem: write at 0x%llx: no memory slot there", (unsigned long long)gpa);
-	return -EFAULT;
+	return n || !len ? (ssize_t)n : -EFAULT;
 }
 
 static void render_ranges(const struct memslot *s, const uint64_t *bits, struct buf *out)
@@ -577,6 +634,7 @@ int vm_load(struct vm *vm, int fd, const char *path, struct kvlist *args)
 		r = -ENOMEM;
 	} else {
 		r = vm->arch->load(vm, img, len, &kept, why, sizeof(why));
+		check_lost(vm);
 		if (!r) {
 			vm->loaded = true;
 			free(vm->image);

@@ -51,6 +51,8 @@ struct vm {
 	size_t image_len;
 	struct kvlist image_args;
 	char *image_argbuf;
+	uint64_t ro_log_sec;		/* atomic: when a read-only slot write was last logged */
+	unsigned ro_unlogged;		/* atomic: such writes since that line */
 	time_t created;
 };
 
@@ -82,6 +84,15 @@ void vm_destroy_all(void);
 /* Hold every vcpu at an instruction boundary (memslot and memory changes). */
 void vm_hold_all(struct vm *vm);
 void vm_release_all(struct vm *vm);
+
+/*
+ * A file-backed slot lost its file (memslot.h): vm_report_lost says so once
+ * per slot in the VM's log and returns true when it did just now (the
+ * caller keeps the slot table still); vm_backing_lost then makes every vcpu
+ * end its run, or its next one, with internal_error.
+ */
+bool vm_report_lost(struct vm *vm);
+void vm_backing_lost(struct vm *vm);
 
 /* Operations behind the VM's files; each logs its refusals itself. */
 int vm_set_memslot(struct vm *vm, struct memslot_req *rq);
