@@ -25,7 +25,11 @@ struct wctx {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	size_t size;			/* the write's length */
 };
+
+/* file_write's answer when the request will be answered later (a `run`). */
+#define WRITE_DEFERRED 1
 
 /* Render the file's snapshot. */
 void file_render(struct ofile *of, struct buf *out);

@@ -66,10 +66,30 @@ static void end_run(struct vcpu *v, enum vcpu_state st)
 	v->state = st;
 	v->mode = MODE_NONE;
 	v->stop_req = false;
+	if (v->done.fn) {
+		v->ended = v->done;
+		v->ended_err = v->exit.reason == EXIT_INTR ? -EINTR : 0;
+		v->done.fn = NULL;
+	}
 	pthread_mutex_lock(&v->wait_mu);
 	v->run_seq++;
 	pthread_cond_broadcast(&v->wait_cond);
 	pthread_mutex_unlock(&v->wait_mu);
+}
+
+/* Tell the asynchronous waiter of a run that ended, if any: called without v->mu. */
+static void flush_done(struct vcpu *v)
+{
+	struct run_done d;
+	int err;
+
+	pthread_mutex_lock(&v->mu);
+	d = v->ended;
+	err = v->ended_err;
+	v->ended.fn = NULL;
+	pthread_mutex_unlock(&v->mu);
+	if (d.fn)
+		d.fn(d.ctx, err);
 }
 
 static void count_exit(struct vcpu *v)
@@ -146,6 +166,12 @@ static void *vcpu_thread(void *arg)
 		enum run_result r;
 		uint64_t budget;
 
+		if (v->ended.fn) {
+			pthread_mutex_unlock(&v->mu);
+			flush_done(v);
+			pthread_mutex_lock(&v->mu);
+			continue;
+		}
 		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) ||
 		    (v->state != VCPU_RUNNING && v->state != VCPU_HALTED)) {
 			pthread_cond_wait(&v->cond, &v->mu);
@@ -196,6 +222,7 @@ static void *vcpu_thread(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&v->mu);
+	flush_done(v);
 	return NULL;
 }
 
@@ -253,6 +280,7 @@ void vcpu_destroy(struct vcpu *v)
 	}
 	vcpu_release(v);
 	pthread_join(v->thread, NULL);
+	flush_done(v);
 }
 
 void vcpu_free(struct vcpu *v)
@@ -294,6 +322,19 @@ static int begin_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *w
 	v->stop_req = false;
 	v->stat[STAT_RUNS]++;
 	return 0;
+}
+
+int vcpu_run_async(struct vcpu *v, enum run_mode mode, uint64_t steps, const struct run_done *done,
+		   char *why, size_t whylen)
+{
+	int r;
+
+	vcpu_hold(v);
+	r = begin_run(v, mode, steps, why, whylen);
+	if (!r)
+		v->done = *done;
+	vcpu_release(v);
+	return r;
 }
 
 int vcpu_run_begin(struct vcpu *v, enum run_mode mode, uint64_t steps, uint64_t *seq,
@@ -382,6 +423,7 @@ void vcpu_reset(struct vcpu *v)
 	memset(&v->replay, 0, sizeof(v->replay));
 	v->state = VCPU_STOPPED;
 	vcpu_release(v);
+	flush_done(v);
 }
 
 int vcpu_io(struct vcpu *v, int mmio, uint64_t addr, unsigned size, int write, uint64_t *val)
