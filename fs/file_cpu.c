@@ -24,6 +24,14 @@ struct pending_run {
 	bool interrupted;		/* atomic: the writer got a signal (Ctrl-C) */
 };
 
+/* Run requests waiting for their answer (the root's info shows it). */
+static unsigned runs_pending;
+
+unsigned fs_runs_pending(void)
+{
+	return __atomic_load_n(&runs_pending, __ATOMIC_SEQ_CST);
+}
+
 static void pending_put(struct pending_run *p)
 {
 	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_SEQ_CST) == 0)
@@ -57,6 +65,7 @@ static void run_ended(void *ctx, int err)
 	if (err == -EINTR && !__atomic_load_n(&p->interrupted, __ATOMIC_SEQ_CST) &&
 	    !p->vm->dead && !(vmmfs_session && fuse_session_exited(vmmfs_session)))
 		err = 0;
+	__atomic_sub_fetch(&runs_pending, 1, __ATOMIC_SEQ_CST);
 	if (err)
 		fuse_reply_err(p->req, -err);
 	else
@@ -76,8 +85,10 @@ static int run_deferred(struct wctx *w, enum run_mode mode, uint64_t steps)
 	*p = (struct pending_run){ w->req, w->of->vcpu, w->of->vm, w->size, 2, false };
 	/* before the run begins: once it has, the reply may free the request */
 	fuse_req_interrupt_func(w->req, interrupted, p);
+	__atomic_add_fetch(&runs_pending, 1, __ATOMIC_SEQ_CST);
 	r = vcpu_run_async(p->vcpu, mode, steps, &done, why, sizeof(why));
 	if (r) {
+		__atomic_sub_fetch(&runs_pending, 1, __ATOMIC_SEQ_CST);
 		free(p);
 		return refuse(w, r, "%s", why);
 	}

@@ -55,11 +55,11 @@ void root_render(struct ofile *of, struct buf *out)
 			buf_printf(out, "%s\n", v->usage);
 		break;
 	case K_ROOT_INFO:
-		buf_printf(out, "version=%s\narchs=%s\nvms=%u\nmax_vms=%d\nmax_vcpus=%d\n"
+		buf_printf(out, "version=%s\narchs=%s\nvms=%u\nruns_pending=%u\nmax_vms=%d\nmax_vcpus=%d\n"
 			   "max_memslots=%d\nmax_mem=%llu\n"
 			   "caps=user_memory readonly_mem file_backed_mem dirty_log io_exit mmio_exit "
 			   "step immediate_stop\n",
-			   VMMFS_VERSION, arch_names(), vm_count(), VMS_MAX, VCPUS_MAX, MEMSLOTS_MAX,
+			   VMMFS_VERSION, arch_names(), vm_count(), fs_runs_pending(), VMS_MAX, VCPUS_MAX, MEMSLOTS_MAX,
 			   (unsigned long long)VM_MEM_MAX);
 		break;
 	case K_ROOT_LOG:

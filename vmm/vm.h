@@ -31,7 +31,11 @@ struct vm {
 	int refs;			/* atomic; the registry holds one */
 	bool dead;			/* destroyed: files of it answer ENOENT */
 
-	pthread_mutex_t ctl_lock;	/* one control operation at a time */
+	/* One control operation at a time (load, reset, start, slot changes,
+	 * dirty harvests), and what they replace (the arch's VM files, such as
+	 * ppc440's device tree, are rendered under it).  Lock order: ctl_lock,
+	 * then slots_lock, then each vcpu's mu in index order. */
+	pthread_mutex_t ctl_lock;
 	pthread_rwlock_t slots_lock;	/* `mem` readers vs. slot changes */
 	struct memslots slots;
 
