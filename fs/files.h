@@ -67,5 +67,6 @@ unsigned fs_runs_pending(void);
 /* poll.c */
 void ll_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
 void poll_forget(struct console *c);
+unsigned poll_waiters(void);		/* waiting poll handles, all consoles */
 
 #endif

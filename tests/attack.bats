@@ -144,3 +144,45 @@ fdt_ok() {
 	done
 	vmmfs_alive
 }
+
+stat_of() {		# VM NAME: a counter of the VM's stats
+	rd "$MNT/$1/stats" | sed -n "s/^$2=//p"
+}
+
+# A VM of 64 vcpus gives each a 64th of the VM's decoded-code budget (1 MiB
+# of CODE_CACHE_MAX's 64), so a short guest fills vcpu 0's share many times.
+@test "x86: a guest calling into every byte of a nop/ret sled keeps its decoded blocks within the VM's budget" {
+	as_attacker sh -c 'echo "create s cpus=64" >"$1/ctl" && echo "slot=0 gpa=0 size=16M" >"$1/s/memslots" &&
+		cd "$2" && echo "load hello.elf" >"$1/s/ctl"' sh "$MNT" "$VMMFS_MNT_BASE"
+	# 64 KiB of 90 c3 (nop; ret) at 1 MiB, then a ret
+	python3 -c 'import sys; sys.stdout.buffer.write(b"\x90\xc3" * 32768 + b"\xc3")' |
+		as_attacker dd of="$MNT/s/mem" bs=64K seek=16 iflag=fullblock conv=notrunc status=none
+	# mov esp,0x8000; mov ebx,0x100000; 1: call *ebx; inc ebx; cmp ebx,0x110000; jb 1b;
+	# mov al,0; out al,0xf4 (debug exit)
+	printf '\xbc\x00\x80\x00\x00\xbb\x00\x00\x10\x00\xff\xd3\x43\x81\xfb\x00\x00\x11\x00\x72\xf5\xb0\x00\xe6\xf4\xeb\xfe' |
+		as_attacker dd of="$MNT/s/mem" bs=1 seek=$((0x8000)) conv=notrunc status=none
+	echo rip=0x8000 >"$MNT/s/regs"
+	vm_run s
+	assert_file_line "$MNT/s/cpu/0/exit" "reason=system_event type=exit code=0"
+	assert [ "$(stat_of s blocks_decoded)" -ge 65536 ]
+	assert [ "$(stat_of s block_flushes)" -ge 8 ]
+	assert [ "$(stat_of s code_cache_bytes)" -le $((1 << 20)) ]
+}
+
+@test "ppc440: a guest calling into 256 pages keeps its decoded code within the VM's budget" {
+	as_attacker sh -c 'echo "create p arch=ppc440 cpus=64" >"$1/ctl" && echo "slot=0 gpa=0 size=16M" >"$1/p/memslots"' sh "$MNT"
+	echo "load tests/guests/ppc/hello.elf" >"$MNT/p/ctl"
+	# a blr at the start of each page of [2 MiB, 3 MiB)
+	python3 -c 'import sys; sys.stdout.buffer.write((b"\x4e\x80\x00\x20" + bytes(4092)) * 256)' |
+		dd of="$MNT/p/mem" bs=64K seek=32 iflag=fullblock conv=notrunc status=none
+	# lis r3,0x20; lis r4,0x30; 1: mtctr r3; bctrl; addi r3,r3,4096; cmpw r3,r4; blt 1b;
+	# then a store to an unmapped address: hello.elf's handler resets the board
+	python3 -c 'import sys, struct; sys.stdout.buffer.write(struct.pack(">10I", 0x3c600020, 0x3c800030,
+		0x7c6903a6, 0x4e800421, 0x38631000, 0x7c032000, 0x4180fff0, 0x3ca0d000, 0x90650000, 0x48000000))' |
+		dd of="$MNT/p/mem" bs=1 seek=$((0x380000)) conv=notrunc status=none
+	echo pc=0x380000 >"$MNT/p/regs"
+	vm_run p
+	assert_file_line "$MNT/p/cpu/0/exit" "reason=system_event type=reset code=3"
+	assert [ "$(stat_of p block_flushes)" -ge 7 ]
+	assert [ "$(stat_of p code_cache_bytes)" -le $((1 << 20)) ]
+}

@@ -19,6 +19,12 @@
 #define VCPUS_MAX 64
 #define VMS_MAX 1024
 #define VM_MEM_MAX (64ull << 30)	/* total guest RAM per VM */
+/*
+ * Decoded guest code per VM, shared equally by its vcpus (each vcpu keeps
+ * its own cache): a vcpu whose cache would grow past its share drops all of
+ * it and decodes again from scratch, as QEMU flushes a full TB cache.
+ */
+#define CODE_CACHE_MAX (64ull << 20)
 
 struct vm {
 	char name[VM_NAME_MAX + 1];
@@ -55,6 +61,12 @@ struct vm_config {
 	uint64_t mem;
 	unsigned cpus;
 };
+
+/* A vcpu's share of CODE_CACHE_MAX. */
+static inline uint64_t vcpu_code_budget(const struct vm *vm)
+{
+	return CODE_CACHE_MAX / (vm->ncpus > 0 ? (unsigned)vm->ncpus : 1u);
+}
 
 int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
 	      struct vm **out, char *why, size_t whylen);
