@@ -13,17 +13,67 @@
 #include <string.h>
 
 #include "fs.h"
+#include "vmm/text.h"
 #include "vmm/vm.h"
+
+/*
+ * vmmfs's own -o options, one line each: NAME=VALUE options set a number
+ * (with K/M/G/T for sizes) up to `max`.  Whatever is not in this table goes
+ * on to libfuse (allow_other, ...).
+ */
+static const struct mount_opt {
+	const char *name;
+	uint64_t *val;
+	uint64_t max;
+	const char *help;
+} mount_opts[] = {
+	{ "max_vms_per_user", &user_quota.vms, VMS_MAX,
+	  "VMs one user other than root may hold (default 64)" },
+	{ "max_vcpus_per_user", &user_quota.vcpus, (uint64_t)VMS_MAX * VCPUS_MAX,
+	  "vcpus one user other than root may hold (default 256)" },
+	{ "max_mem_per_user", &user_quota.mem, UINT64_MAX,
+	  "guest memory one user other than root may hold (default: the host's RAM)" },
+	{ 0 }
+};
+
+/* fuse_opt_parse's callback: take our options out of the FUSE arguments. */
+static int take_opt(void *data, const char *arg, int key, struct fuse_args *out)
+{
+	int *bad = data;
+
+	(void)out;
+	if (key != FUSE_OPT_KEY_OPT)
+		return 1;
+	for (const struct mount_opt *o = mount_opts; o->name; o++) {
+		size_t n = strlen(o->name);
+		uint64_t v;
+
+		if (strncmp(arg, o->name, n) || (arg[n] != '=' && arg[n] != 0))
+			continue;
+		if (arg[n] != '=' || parse_u64(arg + n + 1, &v) || v > o->max) {
+			fprintf(stderr, "vmmfs: -o %s: want %s=N, N at most %llu\n", arg, o->name,
+				(unsigned long long)o->max);
+			*bad = 1;
+		} else {
+			*o->val = v;
+		}
+		return 0;
+	}
+	return 1;
+}
 
 static void usage(const char *prog)
 {
 	printf("usage: %s MOUNTPOINT [options]\n\n"
 	       "  -f              stay in the foreground\n"
 	       "  -d              debug: foreground, and print every FUSE request\n"
-	       "  -o allow_other  let other users reach their own VMs (needs root or user_allow_other)\n"
-	       "  -h, --help      this text\n"
+	       "  -o allow_other  let other users reach their own VMs (needs root or user_allow_other)\n",
+	       prog);
+	for (const struct mount_opt *o = mount_opts; o->name; o++)
+		printf("  -o %s=N\n                  %s\n", o->name, o->help);
+	printf("  -h, --help      this text\n"
 	       "  -V, --version   the version\n\n"
-	       "The README describes the files; unmount with fusermount3 -u MOUNTPOINT.\n", prog);
+	       "The README describes the files; unmount with fusermount3 -u MOUNTPOINT.\n");
 }
 
 int main(int argc, char **argv)
@@ -32,8 +82,12 @@ int main(int argc, char **argv)
 	struct fuse_cmdline_opts opts;
 	struct fuse_loop_config *cfg;
 	struct fuse_session *se;
-	int r = 1;
+	int r = 1, bad = 0;
 
+	if (fuse_opt_parse(&args, &bad, NULL, take_opt) || bad) {
+		fuse_opt_free_args(&args);
+		return 1;
+	}
 	if (fuse_parse_cmdline(&args, &opts))
 		return 1;
 	if (opts.show_help) {

@@ -8,7 +8,11 @@ load lib/vmmfs
 load lib/attack
 
 setup() {
-	attack_setup
+	case $BATS_TEST_DESCRIPTION in
+	*"quotas set at mount"*)
+		attack_setup -o max_vms_per_user=3,max_vcpus_per_user=5,max_mem_per_user=64M ;;
+	*) attack_setup ;;
+	esac
 	cp tests/guests/x86/hello.elf "$VMMFS_MNT_BASE/hello.elf"
 	chmod 644 "$VMMFS_MNT_BASE/hello.elf"
 }
@@ -185,4 +189,68 @@ stat_of() {		# VM NAME: a counter of the VM's stats
 	assert_file_line "$MNT/p/cpu/0/exit" "reason=system_event type=reset code=3"
 	assert [ "$(stat_of p block_flushes)" -ge 7 ]
 	assert [ "$(stat_of p code_cache_bytes)" -le $((1 << 20)) ]
+}
+
+@test "per-user quotas set at mount: VMs and vcpus ENOSPC, memory ENOMEM, each with a log line; root is not limited" {
+	run rd "$MNT/info"
+	assert_line max_vms_per_user=3
+	assert_line max_vcpus_per_user=5
+	assert_line max_mem_per_user=67108864
+	assert_line vms_reserved_for_root=64
+	assert_equal "$(attacker_write "$MNT/ctl" "create a1 cpus=2 mem=32M")" OK
+	assert_equal "$(attacker_write "$MNT/ctl" "create a2 cpus=2")" OK
+	# 2 + 2 + 2 vcpus > 5
+	assert_equal "$(attacker_write "$MNT/ctl" "create a3 cpus=2")" ENOSPC
+	run rd "$MNT/log"
+	assert_line --partial "create a3: uid 65534 has 4 vcpus; 2 more would pass its quota of 5 (max_vcpus_per_user)"
+	assert_equal "$(attacker_write "$MNT/ctl" "create a3")" OK
+	run as_attacker mkdir "$MNT/a4"
+	assert_failure
+	assert_output --partial "No space left on device"
+	run rd "$MNT/log"
+	assert_line --partial "mkdir a4: uid 65534 has 3 VMs, its quota (max_vms_per_user)"
+	# 32M held by a1: 32M more fits, then nothing
+	assert_equal "$(attacker_write "$MNT/a2/memslots" "slot=0 gpa=0 size=32M")" OK
+	assert_equal "$(attacker_write "$MNT/a3/memslots" "slot=0 gpa=0 size=4K")" ENOMEM
+	run rd "$MNT/a3/log"
+	assert_line --partial "memslots: uid 65534's VMs hold 0x4000000 bytes of guest memory; 0x1000 more would pass its quota of 0x4000000 (max_mem_per_user)"
+	# what a VM gives back can be used again; moving a slot costs nothing more
+	assert_equal "$(attacker_write "$MNT/a2/memslots" "slot=0 size=0")" OK
+	assert_equal "$(attacker_write "$MNT/a3/memslots" "slot=0 gpa=0 size=16M")" OK
+	assert_equal "$(attacker_write "$MNT/a3/memslots" "slot=0 gpa=0x1000000 size=16M")" OK
+	as_attacker rmdir "$MNT/a1"
+	assert_equal "$(attacker_write "$MNT/ctl" "create a4 mem=48M")" OK
+	# root has no quota
+	echo "create r1 cpus=8 mem=128M" >"$MNT/ctl"
+	for i in 2 3 4 5; do mkdir "$MNT/r$i"; done
+}
+
+@test "the default quotas: one user holds at most 64 VMs, and root still creates VMs" {
+	run rd "$MNT/info"
+	assert_line max_vms_per_user=64
+	assert_line max_vcpus_per_user=256
+	as_attacker sh -c 'i=0; while [ $i -lt 64 ]; do mkdir "$1/a$i" || exit 1; i=$((i + 1)); done' sh "$MNT"
+	run as_attacker mkdir "$MNT/a64"
+	assert_failure
+	assert_equal "$(attacker_write "$MNT/ctl" "create b cpus=64")" ENOSPC
+	mkdir "$MNT/root-vm"
+	echo "create root-vm2 cpus=64" >"$MNT/ctl"
+	run rd "$MNT/info"
+	assert_line vms=66
+}
+
+@test "polling a quiet console in a loop keeps one waiter per open file" {
+	vm_new t
+	run python3 - "$MNT/t/console" "$MNT/info" <<'PY'
+import select, sys
+f = open(sys.argv[1], "rb")
+p = select.poll()
+p.register(f, select.POLLIN)
+for _ in range(2000):
+    p.poll(1)
+# while the file is still open
+print(open(sys.argv[2]).read())
+PY
+	assert_success
+	assert_line poll_waiters=1
 }

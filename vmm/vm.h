@@ -18,6 +18,7 @@
 #define VM_NAME_MAX 63
 #define VCPUS_MAX 64
 #define VMS_MAX 1024
+#define VMS_ROOT_RESERVE 64	/* of VMS_MAX, only root may create these */
 #define VM_MEM_MAX (64ull << 30)	/* total guest RAM per VM */
 /*
  * Decoded guest code per VM, shared equally by its vcpus (each vcpu keeps
@@ -44,6 +45,9 @@ struct vm {
 	pthread_mutex_t ctl_lock;
 	pthread_rwlock_t slots_lock;	/* `mem` readers vs. slot changes */
 	struct memslots slots;
+	/* Guest memory charged to the owner's quota: the slots' total, or more
+	 * while a change is being applied.  Written under registry_lock (vm.c). */
+	uint64_t mem_charged;
 
 	struct iobus pio, mmio;
 	int ncpus;
@@ -54,6 +58,18 @@ struct vm {
 	bool loaded;			/* an image was loaded since the last reset */
 	time_t created;
 };
+
+/*
+ * What one user other than root may hold at once; set from the mount
+ * options before the first VM (fs/main.c).  root has no quota, and the last
+ * VMS_ROOT_RESERVE VMs are root's, so no user can lock root out.
+ */
+struct user_quota {
+	uint64_t vms, vcpus, mem;
+};
+extern struct user_quota user_quota;
+/* The defaults: 64 VMs, 256 vcpus, the host's RAM. */
+void user_quota_defaults(void);
 
 /* The generic creation options (the rest go to the arch's vm_init). */
 struct vm_config {
