@@ -106,6 +106,10 @@ check-valgrind: deps-test all unit
 		VMMFS_MOUNT_TENTHS=300 VMMFS_RUN_TIMEOUT=120 VMMFS_SLOW=12 \
 		VMMFS_LOAD_VMS=4 VMMFS_LOAD_ROUNDS=2 VMMFS_LOAD_SECONDS=600 tools/check.sh
 
+# Everything at once for SOAK_SECONDS (default 600): tests/soak.py says what and how it is judged.
+soak: all
+	@tests/soak.py
+
 bench: all
 	@tools/deps.sh bench
 	@tests/bench/run.sh
@@ -114,4 +118,4 @@ bench: all
 clean:
 	rm -rf build $(BUILD) vmmfs $(GUESTS)
 
-.PHONY: all guests deps-build deps-test run unit check check-asan check-valgrind bench fuzz clean
+.PHONY: all guests deps-build deps-test run unit check check-asan check-valgrind soak bench fuzz clean
