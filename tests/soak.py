@@ -285,7 +285,15 @@ def faults(vms, mnt, seed):
             # Ctrl-C on a blocked run of a background VM's other file: EBUSY or EINTR
             p = subprocess.Popen(["sh", "-c", 'echo run >"$1" 2>/dev/null; true', "sh",
                                   os.path.join(vm.dir, "cpu/0/ctl")])
-            time.sleep(0.02)
+            # not before the exec: Python's handler in the forked child would swallow it
+            for _ in range(200):
+                try:
+                    if os.path.realpath("/proc/%d/exe" % p.pid) != os.path.realpath(sys.executable):
+                        break
+                except OSError:
+                    break
+                time.sleep(0.01)
+            time.sleep(rnd.random() * 0.02)
             p.send_signal(signal.SIGINT)
             try:
                 p.wait(timeout=20)
