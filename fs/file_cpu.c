@@ -18,7 +18,7 @@
 struct pending_run {
 	fuse_req_t req;
 	struct vcpu *vcpu;
-	struct vm *vm;
+	struct vm *vm;			/* referenced: the worker may stop the vcpu after the reply */
 	size_t size;			/* what the write answers on success */
 	int refs;			/* atomic: the worker's and the run's */
 	bool interrupted;		/* atomic: the writer got a signal (Ctrl-C) */
@@ -34,8 +34,10 @@ unsigned fs_runs_pending(void)
 
 static void pending_put(struct pending_run *p)
 {
-	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_SEQ_CST) == 0)
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_SEQ_CST) == 0) {
+		vm_put(p->vm);
 		free(p);
+	}
 }
 
 /*
@@ -83,16 +85,21 @@ static int run_deferred(struct wctx *w, enum run_mode mode, uint64_t steps)
 	if (!p)
 		return refuse(w, -ENOMEM, "out of memory");
 	*p = (struct pending_run){ w->req, w->of->vcpu, w->of->vm, w->size, 2, false };
+	vm_get(p->vm);
 	/* before the run begins: once it has, the reply may free the request */
 	fuse_req_interrupt_func(w->req, interrupted, p);
 	__atomic_add_fetch(&runs_pending, 1, __ATOMIC_SEQ_CST);
 	r = vcpu_run_async(p->vcpu, mode, steps, &done, why, sizeof(why));
 	if (r) {
+		/* an interrupt from now until the refusal's reply must not find p */
+		fuse_req_interrupt_func(w->req, NULL, NULL);
 		__atomic_sub_fetch(&runs_pending, 1, __ATOMIC_SEQ_CST);
+		vm_put(p->vm);
 		free(p);
 		return refuse(w, r, "%s", why);
 	}
-	/* a signal that came before the run began stopped nothing: stop it now */
+	/* a signal that came before the run began stopped nothing: stop it now
+	 * (the run may be over and answered already: p->vm keeps the vcpu) */
 	if (__atomic_load_n(&p->interrupted, __ATOMIC_SEQ_CST))
 		vcpu_stop(p->vcpu);
 	pending_put(p);

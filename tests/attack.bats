@@ -55,12 +55,9 @@ runs_pending() {		# N: the root's info counts N runs waiting for their guest
 }
 
 @test "blocked runs of 8 attackers hold no daemon worker; the victim's regs and info keep answering" {
-	local attackers=8 runs=3 vms=() a i
+	local attackers=8 runs=3 a i
 	for a in $(seq $attackers); do
 		as_attacker sh -c "$spin_vms_script" sh "$MNT" "a$a-" $runs "$VMMFS_MNT_BASE"
-		for i in $(seq 0 $((runs - 1))); do
-			vms+=("a$a-$i")
-		done
 	done
 	for a in $(seq $attackers); do
 		attacker_bg sh -c "$block_runs_script" sh "$MNT" "a$a-" $runs
