@@ -84,25 +84,40 @@ runs_pending() {		# N: the root's info counts N runs waiting for their guest
 }
 
 @test "ls of the root never fails while an attacker creates and destroys VMs with names of every length" {
-	attacker_bg sh -c '
-		i=0
-		while :; do
-			n=$(printf "%0$((i % 60 + 1))d" $i)
-			mkdir "$1/$n" 2>/dev/null
-			rmdir "$1/$n" 2>/dev/null
-			i=$((i + 1))
-		done' sh "$MNT"
-	# enough VMs that one listing takes several readdir requests
-	for i in $(seq 40); do
-		mkdir "$MNT/root-vm-with-a-long-name-$i"
+	# the attacker's VMs first: its churn moves VMs about the whole listing
+	attacker_bg "$ATTACKER_PYTHON" -c '
+import os, random, sys
+m = sys.argv[1]
+mine = []
+for i in range(10):
+    os.mkdir("%s/a%d" % (m, i)); mine.append("a%d" % i)
+i = 10
+while True:
+    os.rmdir("%s/%s" % (m, mine.pop(random.randrange(len(mine)))))
+    n = ("a%d-" % i + "x" * random.randrange(60))[:63]
+    os.mkdir("%s/%s" % (m, n)); mine.append(n)
+    i += 1
+' "$MNT"
+	wait_until 10 grep -qx "vms=[1-9][0-9]" "$MNT/info" || { cat "$BATS_TEST_TMPDIR/attacker.out"; false; }
+	# enough VMs that one listing takes several readdir requests (a page each)
+	for i in $(seq 120); do
+		mkdir "$MNT/root-vm-with-a-long-name-that-fills-the-page-$i"
 	done
-	local end=$((SECONDS + 10))
-	while [ $SECONDS -lt $end ]; do
-		out=$(timeout 10 ls -f "$MNT" 2>&1) || fail "ls failed: $out"
-		for i in $(seq 40); do
-			[[ "$out" == *"root-vm-with-a-long-name-$i"* ]] || fail "ls lost root-vm-with-a-long-name-$i"
-		done
-	done
+	run timeout 60 python3 -c '
+import os, sys, time
+m = sys.argv[1]
+want = {"root-vm-with-a-long-name-that-fills-the-page-%d" % i for i in range(1, 121)}
+end, n = time.time() + 10, 0
+while time.time() < end:
+    names = os.listdir(m)
+    n += 1
+    if want - set(names):
+        sys.exit("listing %d lost %s" % (n, sorted(want - set(names))[:3]))
+    if len(names) != len(set(names)):
+        sys.exit("listing %d has duplicates" % n)
+print("%d listings" % n)
+' "$MNT"
+	assert_success
 }
 
 @test "a slot reaching 2^63 is refused (ERANGE): mem's offsets are off_t; mem keeps working below" {

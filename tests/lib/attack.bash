@@ -14,6 +14,8 @@
 #   still_answers "$MNT/info"        # the daemon answers within a generous time
 
 ATTACKER=${ATTACKER:-nobody}
+# a python3 the attacker can run (root's own may live in root's home)
+ATTACKER_PYTHON=${ATTACKER_PYTHON:-/usr/bin/python3}
 
 # Skips the test when it cannot act as another user (not root, no setpriv).
 attack_setup() {
@@ -41,10 +43,11 @@ attacker_write() {
 }
 
 # attacker_bg CMD...: runs in the background as the attacker, in a process
-# group of its own that teardown kills whole.
+# group of its own that teardown kills whole; its output goes to
+# $BATS_TEST_TMPDIR/attacker.out.
 attacker_bg() {
 	setsid setpriv --reuid="$ATTACKER" --regid="$(id -gn "$ATTACKER")" --clear-groups -- \
-		"$@" </dev/null >/dev/null 2>&1 3>&- &
+		"$@" </dev/null >>"${BATS_TEST_TMPDIR:-/tmp}/attacker.out" 2>&1 3>&- &
 	ATTACKER_PIDS+=("$!")
 }
 
