@@ -77,17 +77,22 @@ static void end_run(struct vcpu *v, enum vcpu_state st)
 	pthread_mutex_unlock(&v->wait_mu);
 }
 
-/* Tell the asynchronous waiter of a run that ended, if any: called without v->mu. */
-static void flush_done(struct vcpu *v)
+/*
+ * The asynchronous waiter of a run that ended: taken under v->mu in the same
+ * hold as the end_run that set it (so a later run cannot end over it), told
+ * with call_done once v->mu is released.
+ */
+static struct run_done take_ended(struct vcpu *v, int *err)
 {
-	struct run_done d;
-	int err;
+	struct run_done d = v->ended;
 
-	pthread_mutex_lock(&v->mu);
-	d = v->ended;
-	err = v->ended_err;
+	*err = v->ended_err;
 	v->ended.fn = NULL;
-	pthread_mutex_unlock(&v->mu);
+	return d;
+}
+
+static void call_done(struct run_done d, int err)
+{
 	if (d.fn)
 		d.fn(d.ctx, err);
 }
@@ -167,8 +172,11 @@ static void *vcpu_thread(void *arg)
 		uint64_t budget;
 
 		if (v->ended.fn) {
+			int err;
+			struct run_done d = take_ended(v, &err);
+
 			pthread_mutex_unlock(&v->mu);
-			flush_done(v);
+			call_done(d, err);
 			pthread_mutex_lock(&v->mu);
 			continue;
 		}
@@ -221,8 +229,13 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&v->mu);
-	flush_done(v);
+	{
+		int err;
+		struct run_done d = take_ended(v, &err);
+
+		pthread_mutex_unlock(&v->mu);
+		call_done(d, err);
+	}
 	return NULL;
 }
 
@@ -272,15 +285,19 @@ int vcpu_create(struct vm *vm, int id, struct vcpu **out)
 /* Stop the thread; the struct stays until vcpu_free (open files may still refer to it). */
 void vcpu_destroy(struct vcpu *v)
 {
+	struct run_done d;
+	int err;
+
 	vcpu_hold(v);
 	v->quit = true;
 	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED) {
 		vcpu_set_exit(v, EXIT_INTR);
 		end_run(v, VCPU_STOPPED);
 	}
+	d = take_ended(v, &err);
 	vcpu_release(v);
 	pthread_join(v->thread, NULL);
-	flush_done(v);
+	call_done(d, err);
 }
 
 void vcpu_free(struct vcpu *v)
@@ -412,6 +429,9 @@ void vcpu_kick(struct vcpu *v)
 
 void vcpu_reset(struct vcpu *v)
 {
+	struct run_done d;
+	int err;
+
 	vcpu_hold(v);
 	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED) {
 		vcpu_set_exit(v, EXIT_INTR);
@@ -422,8 +442,9 @@ void vcpu_reset(struct vcpu *v)
 	vcpu_set_exit(v, EXIT_NONE);
 	memset(&v->replay, 0, sizeof(v->replay));
 	v->state = VCPU_STOPPED;
+	d = take_ended(v, &err);
 	vcpu_release(v);
-	flush_done(v);
+	call_done(d, err);
 }
 
 int vcpu_io(struct vcpu *v, int mmio, uint64_t addr, unsigned size, int write, uint64_t *val)

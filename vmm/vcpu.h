@@ -90,8 +90,8 @@ struct vcpu {
 	uint64_t run_seq;		/* bumped when a run ends (waiters compare) */
 	uint64_t halt_deadline_ns;	/* RUN_HALT: CLOCK_MONOTONIC wake-up, 0 = none */
 	/* Under mu: `done` belongs to the run in progress; end_run moves it to
-	 * `ended`, and whoever takes it from there (under mu) calls it after
-	 * unlocking (flush_done in vcpu.c). */
+	 * `ended`, from where the thread that ended the run takes it in the same
+	 * hold and calls it after unlocking (take_ended in vcpu.c). */
 	struct run_done done, ended;
 	int ended_err;
 
