@@ -121,7 +121,8 @@ int main(int argc, char **argv)
 	vmmfs_session = se;
 	fuse_daemonize(opts.foreground);
 	cfg = fuse_loop_cfg_create();
-	/* a `run` blocks its worker until the guest exits: allow many at once */
+	/* a `run` holds no worker (it is answered when the guest exits), but a
+	 * request may wait a moment for vcpus to reach an instruction boundary */
 	fuse_loop_cfg_set_max_threads(cfg, 1024);
 	fuse_loop_cfg_set_idle_threads(cfg, 16);
 	r = fuse_session_loop_mt(se, cfg);
