@@ -107,7 +107,7 @@ check-valgrind: deps-test all unit
 		VMMFS_LOAD_VMS=4 VMMFS_LOAD_ROUNDS=2 VMMFS_LOAD_SECONDS=600 tools/check.sh
 
 # Everything at once for SOAK_SECONDS (default 600): tests/soak.py says what and how it is judged.
-soak: all
+soak: all $(TEST_TOOLS)
 	@tests/soak.py
 
 bench: all
