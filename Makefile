@@ -128,6 +128,10 @@ check-valgrind: deps-test all unit
 		VMMFS_MOUNT_TENTHS=300 VMMFS_RUN_TIMEOUT=120 VMMFS_SLOW=12 \
 		VMMFS_LOAD_VMS=4 VMMFS_LOAD_ROUNDS=2 VMMFS_LOAD_SECONDS=600 scripts/check.sh
 
+# Everything at once for SOAK_SECONDS (default 600): tests/soak.py says what and how it is judged.
+soak: all $(TEST_TOOLS)
+	@tests/soak.py
+
 bench: all
 	@scripts/deps.sh bench
 	@tests/bench/run.sh
@@ -153,5 +157,5 @@ uninstall:
 clean:
 	rm -rf build $(BUILD) vmmfs $(GUESTS)
 
-.PHONY: all guests guest-images deps-build deps-test run unit check check-asan check-tsan check-valgrind bench fuzz clean \
+.PHONY: all guests guest-images deps-build deps-test run unit check check-asan check-tsan check-valgrind soak bench fuzz clean \
 	install uninstall

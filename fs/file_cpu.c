@@ -1,36 +1,126 @@
 /* cpu/N/ctl (run, step, stop), cpu/N/exit, cpu/N/stats. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "files.h"
 #include "fs.h"
 
-static void interrupted(fuse_req_t req, void *data)
+/*
+ * A `run` (or `step`) from FUSE is answered when the run ends, from the
+ * thread that ends it: no worker thread waits for a guest, so any number of
+ * blocked runs cost no worker.  The request is answered exactly once, by
+ * run_ended; the worker that began the run and the interrupt callback only
+ * touch this struct, which lives until both the worker and the run are done
+ * with it (refs).
+ */
+struct pending_run {
+	fuse_req_t req;
+	struct vcpu *vcpu;
+	struct vm *vm;			/* referenced: the worker may stop the vcpu after the reply */
+	size_t size;			/* what the write answers on success */
+	int refs;			/* atomic: the worker's and the run's */
+	bool interrupted;		/* atomic: the writer got a signal (Ctrl-C) */
+};
+
+/* Run requests waiting for their answer (the root's info shows it). */
+static unsigned runs_pending;
+
+unsigned fs_runs_pending(void)
 {
-	(void)req;
-	vcpu_stop(data);
+	return __atomic_load_n(&runs_pending, __ATOMIC_SEQ_CST);
 }
 
+static void pending_put(struct pending_run *p)
+{
+	if (__atomic_sub_fetch(&p->refs, 1, __ATOMIC_SEQ_CST) == 0) {
+		vm_put(p->vm);
+		free(p);
+	}
+}
+
+/*
+ * Called by libfuse with the request's lock held, and only before the reply
+ * (which clears it under the same lock): the vcpu is still there.
+ */
+static void interrupted(fuse_req_t req, void *data)
+{
+	struct pending_run *p = data;
+
+	(void)req;
+	__atomic_store_n(&p->interrupted, true, __ATOMIC_SEQ_CST);
+	vcpu_stop(p->vcpu);
+}
+
+/*
+ * How a run ended, for the writer.  A `stop` ends the run with reason=intr
+ * and a successful write, so that clients that retry a write on EINTR (dash's
+ * echo, Python's os.write) see it end and read the exit; a signal to the
+ * writer (Ctrl-C) ends it with EINTR as KVM_RUN does, and so do a destroyed VM
+ * and a daemon shutting down.
+ */
+static void run_ended(void *ctx, int err)
+{
+	struct pending_run *p = ctx;
+
+	if (err == -EINTR && !__atomic_load_n(&p->interrupted, __ATOMIC_SEQ_CST) &&
+	    !p->vm->dead && !(vmmfs_session && fuse_session_exited(vmmfs_session)))
+		err = 0;
+	__atomic_sub_fetch(&runs_pending, 1, __ATOMIC_SEQ_CST);
+	if (err)
+		fuse_reply_err(p->req, -err);
+	else
+		fuse_reply_write(p->req, p->size);
+	pending_put(p);
+}
+
+static int run_deferred(struct wctx *w, enum run_mode mode, uint64_t steps)
+{
+	struct pending_run *p = calloc(1, sizeof(*p));
+	struct run_done done = { run_ended, p };
+	char why[256];
+	int r;
+
+	if (!p)
+		return refuse(w, -ENOMEM, "out of memory");
+	*p = (struct pending_run){ w->req, w->of->vcpu, w->of->vm, w->size, 2, false };
+	vm_get(p->vm);
+	/* before the run begins: once it has, the reply may free the request */
+	fuse_req_interrupt_func(w->req, interrupted, p);
+	__atomic_add_fetch(&runs_pending, 1, __ATOMIC_SEQ_CST);
+	r = vcpu_run_async(p->vcpu, mode, steps, &done, why, sizeof(why));
+	if (r) {
+		/* an interrupt from now until the refusal's reply must not find p */
+		fuse_req_interrupt_func(w->req, NULL, NULL);
+		__atomic_sub_fetch(&runs_pending, 1, __ATOMIC_SEQ_CST);
+		vm_put(p->vm);
+		free(p);
+		return refuse(w, r, "%s", why);
+	}
+	/* a signal that came before the run began stopped nothing: stop it now
+	 * (the run may be over and answered already: p->vm keeps the vcpu) */
+	if (__atomic_load_n(&p->interrupted, __ATOMIC_SEQ_CST))
+		vcpu_stop(p->vcpu);
+	pending_put(p);
+	return WRITE_DEFERRED;
+}
+
+/* Without FUSE (the fuzz harness): wait here, and stop a run that takes over 100 ms. */
 static int run_blocking(struct wctx *w, enum run_mode mode, uint64_t steps)
 {
 	struct vcpu *v = w->of->vcpu;
 	char why[256];
+	uint64_t seq;
 	int r;
 
-	uint64_t seq;
-
+	if (w->req)
+		return run_deferred(w, mode, steps);
 	r = vcpu_run_begin(v, mode, steps, &seq, why, sizeof(why));
 	if (r)
 		return refuse(w, r, "%s", why);
-	/* Ctrl-C on the writer ends the run like `stop` does: reason=intr. */
-	if (w->req)
-		fuse_req_interrupt_func(w->req, interrupted, v);
-	/* An unmount or SIGTERM must not wait for the guest: look now and then. */
 	while ((r = vcpu_run_wait(v, seq, 100)) == -ETIMEDOUT)
-		if (!w->req || fuse_req_interrupted(w->req) ||
-		    (vmmfs_session && fuse_session_exited(vmmfs_session)))
-			vcpu_stop(v);
+		vcpu_stop(v);
 	return r;
 }
 

@@ -55,12 +55,17 @@ void root_render(struct ofile *of, struct buf *out)
 			buf_printf(out, "%s\n", v->usage);
 		break;
 	case K_ROOT_INFO:
-		buf_printf(out, "version=%s\narchs=%s\nvms=%u\nmax_vms=%d\nmax_vcpus=%d\n"
-			   "max_memslots=%d\nmax_mem=%llu\n"
+		buf_printf(out, "version=%s\narchs=%s\nvms=%u\nruns_pending=%u\npoll_waiters=%u\n"
+			   "max_vms=%d\nvms_reserved_for_root=%d\nmax_vcpus=%d\n"
+			   "max_memslots=%d\nmax_mem=%llu\nmax_code_cache_per_vm=%llu\n"
+			   "max_vms_per_user=%llu\nmax_vcpus_per_user=%llu\nmax_mem_per_user=%llu\n"
 			   "caps=user_memory readonly_mem file_backed_mem dirty_log io_exit mmio_exit "
 			   "step immediate_stop\n",
-			   VMMFS_VERSION, arch_names(), vm_count(), VMS_MAX, VCPUS_MAX, MEMSLOTS_MAX,
-			   (unsigned long long)VM_MEM_MAX);
+			   VMMFS_VERSION, arch_names(), vm_count(), fs_runs_pending(), poll_waiters(),
+			   VMS_MAX, VMS_ROOT_RESERVE, VCPUS_MAX, MEMSLOTS_MAX,
+			   (unsigned long long)VM_MEM_MAX, (unsigned long long)CODE_CACHE_MAX,
+			   (unsigned long long)user_quota.vms, (unsigned long long)user_quota.vcpus,
+			   (unsigned long long)user_quota.mem);
 		break;
 	case K_ROOT_LOG:
 		textlog_render(&global_log, out);

@@ -66,8 +66,13 @@ void file_render(struct ofile *of, struct buf *out)
 		}
 		return;
 	case K_VMFILE:
-		if (a->vm_files[idx]->render)
+		/* VM-wide state that control operations replace (load builds a new
+		 * device tree and frees the old one): render it under ctl_lock */
+		if (a->vm_files[idx]->render) {
+			pthread_mutex_lock(&of->vm->ctl_lock);
 			a->vm_files[idx]->render(of->vm, out);
+			pthread_mutex_unlock(&of->vm->ctl_lock);
+		}
 		return;
 	}
 	if (of->n.kind <= K_ROOT_LOG)

@@ -25,7 +25,11 @@ struct wctx {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	size_t size;			/* the write's length */
 };
+
+/* file_write's answer when the request will be answered later (a `run`). */
+#define WRITE_DEFERRED 1
 
 /* Render the file's snapshot. */
 void file_render(struct ofile *of, struct buf *out);
@@ -59,8 +63,12 @@ int state_write(struct wctx *w, struct vcpu *v, const struct state_desc *d, char
 /* Open PATH with the rights of the process that made the request. */
 int open_as_caller(struct wctx *w, const char *path, int flags, char *why, size_t whylen);
 
+/* file_cpu.c: `run` requests not answered yet (they wait for their guest) */
+unsigned fs_runs_pending(void);
+
 /* poll.c */
 void ll_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fuse_pollhandle *ph);
 void poll_forget(struct console *c);
+unsigned poll_waiters(void);		/* waiting poll handles, all consoles */
 
 #endif

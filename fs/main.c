@@ -13,7 +13,47 @@
 #include <string.h>
 
 #include "fs.h"
+#include "vmm/text.h"
 #include "vmm/vm.h"
+
+/*
+ * vmmfs's own -o options, one line each: NAME=VALUE options set a number
+ * (with K/M/G/T for sizes) up to `max`.
+ */
+static const struct quota_opt {
+	const char *name;
+	uint64_t *val;
+	uint64_t max;
+	const char *help;
+} quota_opts[] = {
+	{ "max_vms_per_user", &user_quota.vms, VMS_MAX,
+	  "VMs one user other than root may hold (default 64)" },
+	{ "max_vcpus_per_user", &user_quota.vcpus, (uint64_t)VMS_MAX * VCPUS_MAX,
+	  "vcpus one user other than root may hold (default 256)" },
+	{ "max_mem_per_user", &user_quota.mem, UINT64_MAX,
+	  "guest memory one user other than root may hold (default: the host's RAM)" },
+	{ 0 }
+};
+
+/* One of quota_opts: 1 taken, -1 a bad value (said on stderr), 0 not ours. */
+static int quota_opt_take(const char *arg)
+{
+	for (const struct quota_opt *o = quota_opts; o->name; o++) {
+		size_t n = strlen(o->name);
+		uint64_t v;
+
+		if (strncmp(arg, o->name, n) || (arg[n] != '=' && arg[n] != 0))
+			continue;
+		if (arg[n] != '=' || parse_u64(arg + n + 1, &v) || v > o->max) {
+			fprintf(stderr, "vmmfs: -o %s: want %s=N, N at most %llu\n", arg, o->name,
+				(unsigned long long)o->max);
+			return -1;
+		}
+		*o->val = v;
+		return 1;
+	}
+	return 0;
+}
 
 static void usage(const char *prog)
 {
@@ -21,21 +61,23 @@ static void usage(const char *prog)
 	       "  -f              stay in the foreground\n"
 	       "  -d              debug: foreground, and print every FUSE request\n"
 	       "  -o allow_other  let other users reach their own VMs (needs root or user_allow_other)\n"
-	       "  -o OPT,...      also the generic mount options mount(8) passes (rw, nosuid, noatime...)\n"
-	       "  -h, --help      this text\n"
+	       "  -o OPT,...      also the generic mount options mount(8) passes (rw, nosuid, noatime...)\n",
+	       prog);
+	for (const struct quota_opt *o = quota_opts; o->name; o++)
+		printf("  -o %s=N\n                  %s\n", o->name, o->help);
+	printf("  -h, --help      this text\n"
 	       "  -V, --version   the version\n\n"
 	       "SOURCE is what mount(8) passes first (mount -t fuse.vmmfs vmmfs MOUNTPOINT, or the\n"
 	       "fstab line \"vmmfs /vms fuse.vmmfs allow_other 0 0\"); it names the mount.\n"
-	       "The README describes the files; unmount with fusermount3 -u MOUNTPOINT.\n", prog);
+	       "The README describes the files; unmount with fusermount3 -u MOUNTPOINT.\n");
 }
 
 /*
  * The command line as mount.fuse3 hands it over from mount(8) or fstab,
  * `vmmfs SOURCE MOUNTPOINT -o rw,dev,suid,...`, as well as the plain
- * `vmmfs MOUNTPOINT [-o OPTS]`.  Options of our own go in vmmfs_opts[] (a
- * template with the field it sets); the generic mount options are sorted by
- * mount_opts[]; everything else is left to libfuse, which names any option
- * it does not know.
+ * `vmmfs MOUNTPOINT [-o OPTS]`.  Options of our own are quota_opts[]; the
+ * generic mount options are sorted by mount_opts[]; everything else is left
+ * to libfuse, which names any option it does not know.
  */
 struct cmdline {
 	const char *pos[2];	/* [SOURCE] MOUNTPOINT */
@@ -136,6 +178,10 @@ static int cmdline_arg(void *data, const char *arg, int key, struct fuse_args *o
 	/* -f, -d and the like, for fuse_parse_cmdline */
 	if (arg[0] == '-')
 		return 1;
+	switch (quota_opt_take(arg)) {
+	case 1: return 0;
+	case -1: return -1;
+	}
 	o = mount_opt_find(arg);
 	if (!o)
 		return 1;
@@ -202,7 +248,8 @@ int main(int argc, char **argv)
 	creds_init(opts.mountpoint);
 	fuse_daemonize(opts.foreground);
 	cfg = fuse_loop_cfg_create();
-	/* a `run` blocks its worker until the guest exits: allow many at once */
+	/* a `run` holds no worker (it is answered when the guest exits), but a
+	 * request may wait a moment for vcpus to reach an instruction boundary */
 	fuse_loop_cfg_set_max_threads(cfg, 1024);
 	fuse_loop_cfg_set_idle_threads(cfg, 16);
 	r = fuse_session_loop_mt(se, cfg);

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/uio.h>
 
 #include "files.h"
@@ -116,40 +116,65 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	op_getattr(ino, req);
 }
 
-struct dirbuf {
-	fuse_req_t req;
-	char *p;
-	size_t len, cap;
+/*
+ * A directory listing is made again for every readdir request, and VMs come
+ * and go between two requests of one `ls`: so an entry's offset cookie must
+ * name the entry, not its place in one rendering.  A VM's cookie is its id
+ * (ids are never reused) above every fixed entry's, whose cookie is its
+ * position; a listing is emitted in cookie order from the first cookie past
+ * the request's offset.
+ */
+#define VM_COOKIE_BASE (1ll << 32)
+
+struct dirent_rec {
+	off_t cookie;
+	fuse_ino_t ino;
+	bool dir;
+	char name[VM_NAME_MAX + 1];
+};
+
+struct dirlist {
+	struct dirent_rec *e;
+	size_t n, cap;
 };
 
 static int add_dirent(const char *name, const struct node *child, void *arg)
 {
-	struct dirbuf *d = arg;
-	struct stat st = { 0 };
-	size_t need;
+	struct dirlist *d = arg;
+	struct dirent_rec *e;
 
-	st.st_ino = node_ino(child->vm_id, child->cpu, child->kind);
-	st.st_mode = node_is_dir(child->kind) ? S_IFDIR : S_IFREG;
-	need = fuse_add_direntry(d->req, NULL, 0, name, NULL, 0);
-	if (d->len + need > d->cap) {
-		size_t cap = (d->cap + need) * 2;
-		char *p = realloc(d->p, cap);
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct dirent_rec *p = realloc(d->e, cap * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
-		d->p = p;
+		d->e = p;
 		d->cap = cap;
 	}
-	fuse_add_direntry(d->req, d->p + d->len, need, name, &st, d->len + need);
-	d->len += need;
+	e = &d->e[d->n++];
+	e->cookie = child->kind == K_VM && strcmp(name, ".") ? VM_COOKIE_BASE + (off_t)child->vm_id
+							     : (off_t)d->n;
+	e->ino = node_ino(child->vm_id, child->cpu, child->kind);
+	e->dir = node_is_dir(child->kind);
+	snprintf(e->name, sizeof(e->name), "%s", name);
 	return 0;
+}
+
+static int by_cookie(const void *a, const void *b)
+{
+	const struct dirent_rec *x = a, *y = b;
+
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
 }
 
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	struct node n = node_of(ino);
-	struct dirbuf d = { req, NULL, 0, 0 };
+	struct dirlist d = { NULL, 0, 0 };
+	char *buf;
+	size_t len = 0;
 	struct vm *vm;
 	struct vcpu *v;
 	int r;
@@ -159,18 +184,37 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, -r);
 		return;
 	}
-	add_dirent(".", &n, &d);
-	add_dirent("..", &(struct node){ 0, 0, K_ROOT }, &d);
-	r = node_children(&n, vm, add_dirent, &d);
+	r = add_dirent(".", &n, &d);
+	if (!r)
+		r = add_dirent("..", &(struct node){ 0, 0, K_ROOT }, &d);
+	if (!r)
+		r = node_children(&n, vm, add_dirent, &d);
 	if (vm)
 		vm_put(vm);
-	if (r < 0)
+	buf = r < 0 ? NULL : malloc(size ? size : 1);
+	if (r >= 0 && !buf)
+		r = -ENOMEM;
+	if (r < 0) {
 		fuse_reply_err(req, -r);
-	else if ((size_t)off < d.len)
-		fuse_reply_buf(req, d.p + off, d.len - off < size ? d.len - off : size);
-	else
-		fuse_reply_buf(req, NULL, 0);
-	free(d.p);
+		free(d.e);
+		return;
+	}
+	qsort(d.e, d.n, sizeof(*d.e), by_cookie);
+	for (size_t i = 0; i < d.n; i++) {
+		struct stat st = { .st_ino = d.e[i].ino, .st_mode = d.e[i].dir ? S_IFDIR : S_IFREG };
+		size_t need;
+
+		if (d.e[i].cookie <= off)
+			continue;
+		need = fuse_add_direntry(req, NULL, 0, d.e[i].name, NULL, 0);
+		if (len + need > size)
+			break;
+		fuse_add_direntry(req, buf + len, need, d.e[i].name, &st, d.e[i].cookie);
+		len += need;
+	}
+	fuse_reply_buf(req, buf, len);
+	free(buf);
+	free(d.e);
 }
 
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -383,7 +427,7 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 {
 	struct ofile *of = (struct ofile *)(uintptr_t)fi->fh;
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct wctx w = { req, of, file_name(of), ctx->uid, ctx->gid, ctx->pid };
+	struct wctx w = { req, of, file_name(of), ctx->uid, ctx->gid, ctx->pid, size };
 	char *text;
 	ssize_t n;
 	int r;
@@ -430,6 +474,8 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t si
 		r = file_write(&w, text);
 	}
 	free(text);
+	if (r == WRITE_DEFERRED)
+		return;
 	if (r)
 		fuse_reply_err(req, -r);
 	else

@@ -202,6 +202,12 @@ int memslots_check(const struct memslots *ms, const struct memslot_req *rq, char
 			 (unsigned long long)gpa, (unsigned long long)rq->size);
 		return -ERANGE;
 	}
+	/* guest memory is also the `mem` file, whose offsets (off_t) end at 2^63 */
+	if (gpa + rq->size > GPA_LIMIT) {
+		snprintf(why, whylen, "gpa 0x%llx + size 0x%llx ends past 0x%llx, where mem's offsets end",
+			 (unsigned long long)gpa, (unsigned long long)rq->size, GPA_LIMIT);
+		return -ERANGE;
+	}
 	if (old && old->size != rq->size) {
 		snprintf(why, whylen, "slot %u is 0x%llx bytes; to resize, delete it (size=0) and add it again",
 			 rq->id, (unsigned long long)old->size);

@@ -20,6 +20,7 @@
 #define MEMSLOTS_MAX 32
 #define MEMSLOT_DIRTY_LOG (1u << 0)
 #define MEMSLOT_READONLY  (1u << 1)
+#define GPA_LIMIT ((1ull << 63) - PAGE_SIZE)	/* slots end by here: `mem` offsets and size are off_t */
 
 struct memslot {
 	uint32_t id;

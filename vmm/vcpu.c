@@ -66,10 +66,35 @@ static void end_run(struct vcpu *v, enum vcpu_state st)
 	v->state = st;
 	v->mode = MODE_NONE;
 	v->stop_req = false;
+	if (v->done.fn) {
+		v->ended = v->done;
+		v->ended_err = v->exit.reason == EXIT_INTR ? -EINTR : 0;
+		v->done.fn = NULL;
+	}
 	pthread_mutex_lock(&v->wait_mu);
 	v->run_seq++;
 	pthread_cond_broadcast(&v->wait_cond);
 	pthread_mutex_unlock(&v->wait_mu);
+}
+
+/*
+ * The asynchronous waiter of a run that ended: taken under v->mu in the same
+ * hold as the end_run that set it (so a later run cannot end over it), told
+ * with call_done once v->mu is released.
+ */
+static struct run_done take_ended(struct vcpu *v, int *err)
+{
+	struct run_done d = v->ended;
+
+	*err = v->ended_err;
+	v->ended.fn = NULL;
+	return d;
+}
+
+static void call_done(struct run_done d, int err)
+{
+	if (d.fn)
+		d.fn(d.ctx, err);
 }
 
 static void count_exit(struct vcpu *v)
@@ -186,6 +211,15 @@ static void *vcpu_thread(void *arg)
 		uint64_t budget;
 
 		backing_check(v);	/* before waiting: a raise of requests of ours must go */
+		if (v->ended.fn) {
+			int err;
+			struct run_done d = take_ended(v, &err);
+
+			pthread_mutex_unlock(&v->mu);
+			call_done(d, err);
+			pthread_mutex_lock(&v->mu);
+			continue;
+		}
 		if (__atomic_load_n(&v->requests, __ATOMIC_SEQ_CST) ||
 		    (v->state != VCPU_RUNNING && v->state != VCPU_HALTED)) {
 			pthread_cond_wait(&v->cond, &v->mu);
@@ -241,7 +275,13 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&v->mu);
+	{
+		int err;
+		struct run_done d = take_ended(v, &err);
+
+		pthread_mutex_unlock(&v->mu);
+		call_done(d, err);
+	}
 	return NULL;
 }
 
@@ -292,14 +332,19 @@ int vcpu_create(struct vm *vm, int id, struct vcpu **out)
 /* Stop the thread; the struct stays until vcpu_free (open files may still refer to it). */
 void vcpu_destroy(struct vcpu *v)
 {
+	struct run_done d;
+	int err;
+
 	vcpu_hold(v);
 	v->quit = true;
 	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED) {
 		vcpu_set_exit(v, EXIT_INTR);
 		end_run(v, VCPU_STOPPED);
 	}
+	d = take_ended(v, &err);
 	vcpu_release(v);
 	pthread_join(v->thread, NULL);
+	call_done(d, err);
 }
 
 void vcpu_free(struct vcpu *v)
@@ -341,6 +386,19 @@ static int begin_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *w
 	v->stop_req = false;
 	v->stat[STAT_RUNS]++;
 	return 0;
+}
+
+int vcpu_run_async(struct vcpu *v, enum run_mode mode, uint64_t steps, const struct run_done *done,
+		   char *why, size_t whylen)
+{
+	int r;
+
+	vcpu_hold(v);
+	r = begin_run(v, mode, steps, why, whylen);
+	if (!r)
+		v->done = *done;
+	vcpu_release(v);
+	return r;
 }
 
 int vcpu_run_begin(struct vcpu *v, enum run_mode mode, uint64_t steps, uint64_t *seq,
@@ -419,11 +477,13 @@ void vcpu_kick(struct vcpu *v)
 void vcpu_reset(struct vcpu *v)
 {
 	bool ended = false;
+	struct run_done d;
+	int err;
 
 	vcpu_hold(v);
 	if (v->state == VCPU_RUNNING || v->state == VCPU_HALTED) {
-		/* the run it ends says so, as one ended by stop does: its writer
-		 * gets EINTR and `exit` keeps reason=intr until the next run */
+		/* the run it ends says so, as one ended by stop does: its write
+		 * succeeds and `exit` keeps reason=intr until the next run */
 		vcpu_set_exit(v, EXIT_INTR);
 		count_exit(v);
 		end_run(v, VCPU_STOPPED);
@@ -435,7 +495,9 @@ void vcpu_reset(struct vcpu *v)
 		vcpu_set_exit(v, EXIT_NONE);
 	memset(&v->replay, 0, sizeof(v->replay));
 	v->state = VCPU_STOPPED;
+	d = take_ended(v, &err);
 	vcpu_release(v);
+	call_done(d, err);
 }
 
 /*

@@ -56,6 +56,20 @@ struct io_replay {
 
 struct vm;
 
+/*
+ * Who to tell when a run ends, for a caller that does not wait for it (a
+ * FUSE `run` request answered later).  fn is called exactly once per run
+ * that was begun with it, with 0 or -EINTR (reason=intr), from whichever
+ * thread ended the run (the vcpu's, or one destroying or resetting the
+ * vcpu), and never with v->mu held: fn may take locks of its own that are
+ * also held while calling into the vcpu (libfuse holds a request's lock
+ * while it runs the interrupt callback, which stops the vcpu).
+ */
+struct run_done {
+	void (*fn)(void *ctx, int err);
+	void *ctx;
+};
+
 struct vcpu {
 	struct vm *vm;
 	int id;
@@ -75,6 +89,11 @@ struct vcpu {
 	pthread_cond_t wait_cond;
 	uint64_t run_seq;		/* bumped when a run ends (waiters compare) */
 	uint64_t halt_deadline_ns;	/* RUN_HALT: CLOCK_MONOTONIC wake-up, 0 = none */
+	/* Under mu: `done` belongs to the run in progress; end_run moves it to
+	 * `ended`, from where the thread that ended the run takes it in the same
+	 * hold and calls it after unlocking (take_ended in vcpu.c). */
+	struct run_done done, ended;
+	int ended_err;
 
 	struct vcpu_exit exit;
 	struct io_replay replay;
@@ -108,6 +127,9 @@ int vcpu_run(struct vcpu *v, enum run_mode mode, uint64_t steps, char *why, size
 int vcpu_run_begin(struct vcpu *v, enum run_mode mode, uint64_t steps, uint64_t *seq,
 		   char *why, size_t whylen);
 int vcpu_run_wait(struct vcpu *v, uint64_t seq, unsigned ms);
+/* Start a run and return at once; done->fn is told how it ended (see struct run_done). */
+int vcpu_run_async(struct vcpu *v, enum run_mode mode, uint64_t steps, const struct run_done *done,
+		   char *why, size_t whylen);
 int vcpu_start(struct vcpu *v, char *why, size_t whylen);
 void vcpu_stop(struct vcpu *v);
 void vcpu_reset(struct vcpu *v);

@@ -10,15 +10,79 @@
 #include "vm.h"
 
 struct textlog global_log;
+struct user_quota user_quota;
 
+/*
+ * registry_lock guards the registry, next_id and every VM's mem_charged.
+ * It is taken last: under a VM's ctl_lock and slots_lock (memslot changes
+ * charge the owner's quota), never the other way round.
+ */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vm *registry[VMS_MAX];
 static unsigned nvms;
 static uint64_t next_id = 1;
 
+void user_quota_defaults(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+
+	user_quota.vms = 64;
+	user_quota.vcpus = 256;
+	user_quota.mem = pages > 0 && psize > 0 ? (uint64_t)pages * psize : VM_MEM_MAX;
+}
+
 __attribute__((constructor)) static void global_log_init(void)
 {
 	textlog_init(&global_log);
+	user_quota_defaults();
+}
+
+/*
+ * May uid hold `vms` more VMs, `vcpus` more vcpus, and `mem` bytes of guest
+ * memory in place of what `self` (one of its VMs, or NULL) is charged now?
+ * Called with registry_lock held; 0 or -ENOSPC/-ENOMEM with why.
+ */
+static int quota_check(uid_t uid, unsigned vms, unsigned vcpus, const struct vm *self, uint64_t mem,
+		       char *why, size_t whylen)
+{
+	uint64_t nvm = 0, ncpu = 0, bytes = 0;
+
+	if (vms && nvms >= VMS_MAX - (uid ? VMS_ROOT_RESERVE : 0)) {
+		snprintf(why, whylen, "%u VMs exist, the most this daemon runs%s", nvms,
+			 uid ? " for users other than root" : "");
+		return -ENOSPC;
+	}
+	if (uid == 0)
+		return 0;
+	for (unsigned i = 0; i < nvms; i++) {
+		const struct vm *vm = registry[i];
+
+		if (vm->uid != uid)
+			continue;
+		nvm++;
+		ncpu += vm->ncpus;
+		if (vm != self)
+			bytes += vm->mem_charged;
+	}
+	if (nvm + vms > user_quota.vms) {
+		snprintf(why, whylen, "uid %u has %llu VMs, its quota (max_vms_per_user)", (unsigned)uid,
+			 (unsigned long long)nvm);
+		return -ENOSPC;
+	}
+	if (ncpu + vcpus > user_quota.vcpus) {
+		snprintf(why, whylen, "uid %u has %llu vcpus; %u more would pass its quota of %llu "
+			 "(max_vcpus_per_user)", (unsigned)uid, (unsigned long long)ncpu, vcpus,
+			 (unsigned long long)user_quota.vcpus);
+		return -ENOSPC;
+	}
+	if (bytes + mem > user_quota.mem || bytes + mem < bytes) {
+		snprintf(why, whylen, "uid %u's VMs hold 0x%llx bytes of guest memory; 0x%llx more would "
+			 "pass its quota of 0x%llx (max_mem_per_user)", (unsigned)uid,
+			 (unsigned long long)bytes, (unsigned long long)mem,
+			 (unsigned long long)user_quota.mem);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void vm_log(struct vm *vm, const char *fmt, ...)
@@ -186,6 +250,12 @@ int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
 		return r;
 	if ((r = take_config(opts, &cfg, why, whylen)))
 		return r;
+	/* before any thread or memory is made; checked again when it joins the registry */
+	pthread_mutex_lock(&registry_lock);
+	r = quota_check(uid, 1, cfg.cpus, NULL, cfg.mem, why, whylen);
+	pthread_mutex_unlock(&registry_lock);
+	if (r)
+		return r;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm) {
 		snprintf(why, whylen, "out of memory");
@@ -237,10 +307,10 @@ int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
 	if (find_locked(name)) {
 		r = -EEXIST;
 		snprintf(why, whylen, "a VM named '%s' exists", name);
-	} else if (nvms == VMS_MAX) {
-		r = -ENOSPC;
-		snprintf(why, whylen, "%d VMs exist, the most this daemon runs", VMS_MAX);
+	} else if ((r = quota_check(uid, 1, vm->ncpus, NULL, cfg.mem, why, whylen))) {
+		;
 	} else {
+		vm->mem_charged = cfg.mem;
 		vm->id = next_id++;
 		registry[nvms++] = vm;
 		r = 0;
@@ -336,6 +406,41 @@ void vm_release_all(struct vm *vm)
 		vcpu_release(vm->vcpu[i]);
 }
 
+static uint64_t slots_total(const struct vm *vm)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < vm->slots.n; i++)
+		total += vm->slots.slot[i]->size;
+	return total;
+}
+
+/*
+ * Charge the owner for the VM holding `bytes` while a slot change is
+ * applied (the larger of before and after, so that two VMs of one user
+ * growing at once cannot both pass), then settle on what it holds.
+ */
+static int charge_mem(struct vm *vm, uint64_t bytes, char *why, size_t whylen)
+{
+	int r;
+
+	pthread_mutex_lock(&registry_lock);
+	r = bytes <= vm->mem_charged ? 0 : quota_check(vm->uid, 0, 0, vm, bytes, why, whylen);
+	if (!r && bytes > vm->mem_charged)
+		vm->mem_charged = bytes;
+	pthread_mutex_unlock(&registry_lock);
+	return r;
+}
+
+static void charge_settle(struct vm *vm)
+{
+	uint64_t total = slots_total(vm);
+
+	pthread_mutex_lock(&registry_lock);
+	vm->mem_charged = total;
+	pthread_mutex_unlock(&registry_lock);
+}
+
 int vm_set_memslot(struct vm *vm, struct memslot_req *rq)
 {
 	char why[256] = "";
@@ -351,12 +456,14 @@ int vm_set_memslot(struct vm *vm, struct memslot_req *rq)
 		snprintf(why, sizeof(why), "slot %u: the VM's memory would exceed %lluG", rq->id,
 			 VM_MEM_MAX >> 30);
 		r = -ENOMEM;
-	} else if (!(r = memslots_check(&vm->slots, rq, why, sizeof(why)))) {
+	} else if (!(r = memslots_check(&vm->slots, rq, why, sizeof(why))) &&
+		   !(r = charge_mem(vm, total + rq->size, why, sizeof(why)))) {
 		vm_hold_all(vm);
 		r = memslots_apply(&vm->slots, rq, why, sizeof(why));
 		if (!r && vm->arch->slots_changed)
 			vm->arch->slots_changed(vm);
 		vm_release_all(vm);
+		charge_settle(vm);
 	}
 	pthread_rwlock_unlock(&vm->slots_lock);
 	pthread_mutex_unlock(&vm->ctl_lock);
@@ -770,13 +877,10 @@ static void render_counters(struct vm *vm, struct vcpu *only, struct buf *out)
 
 void vm_render_stats(struct vm *vm, struct buf *out)
 {
-	uint64_t mem = 0;
-
 	render_counters(vm, NULL, out);
 	pthread_rwlock_rdlock(&vm->slots_lock);
-	for (int i = 0; i < vm->slots.n; i++)
-		mem += vm->slots.slot[i]->size;
-	buf_printf(out, "memslots=%d\nmem_bytes=%llu\n", vm->slots.n, (unsigned long long)mem);
+	buf_printf(out, "memslots=%d\nmem_bytes=%llu\n", vm->slots.n,
+		   (unsigned long long)slots_total(vm));
 	pthread_rwlock_unlock(&vm->slots_lock);
 	buf_printf(out, "vcpus=%d\nconsole_bytes=%llu\nconsole_max=%llu\nconsole_dropped=%llu\n"
 		   "console_lost=%llu\nconsole_in_dropped=%llu\n",

@@ -19,8 +19,15 @@
 #define VM_NAME_MAX 63
 #define VCPUS_MAX 64
 #define VMS_MAX 1024
+#define VMS_ROOT_RESERVE 64	/* of VMS_MAX, only root may create these */
 #define VM_MEM_MAX (64ull << 30)	/* total guest RAM per VM */
 #define VM_IMAGE_MAX (512u << 20)	/* the largest file `load` takes */
+/*
+ * Decoded guest code per VM, shared equally by its vcpus (each vcpu keeps
+ * its own cache): a vcpu whose cache would grow past its share drops all of
+ * it and decodes again from scratch, as QEMU flushes a full TB cache.
+ */
+#define CODE_CACHE_MAX (64ull << 20)
 
 struct vm {
 	char name[VM_NAME_MAX + 1];
@@ -33,9 +40,16 @@ struct vm {
 	int refs;			/* atomic; the registry holds one */
 	bool dead;			/* destroyed: files of it answer ENOENT */
 
-	pthread_mutex_t ctl_lock;	/* one control operation at a time */
+	/* One control operation at a time (load, reset, start, slot changes,
+	 * dirty harvests), and what they replace (the arch's VM files, such as
+	 * ppc440's device tree, are rendered under it).  Lock order: ctl_lock,
+	 * then slots_lock, then each vcpu's mu in index order. */
+	pthread_mutex_t ctl_lock;
 	pthread_rwlock_t slots_lock;	/* `mem` readers vs. slot changes */
 	struct memslots slots;
+	/* Guest memory charged to the owner's quota: the slots' total, or more
+	 * while a change is being applied.  Written under registry_lock (vm.c). */
+	uint64_t mem_charged;
 
 	struct iobus pio, mmio;
 	int ncpus;
@@ -56,6 +70,18 @@ struct vm {
 	time_t created;
 };
 
+/*
+ * What one user other than root may hold at once; set from the mount
+ * options before the first VM (fs/main.c).  root has no quota, and the last
+ * VMS_ROOT_RESERVE VMs are root's, so no user can lock root out.
+ */
+struct user_quota {
+	uint64_t vms, vcpus, mem;
+};
+extern struct user_quota user_quota;
+/* The defaults: 64 VMs, 256 vcpus, the host's RAM. */
+void user_quota_defaults(void);
+
 /* The generic creation options (the rest go to the arch's vm_init). */
 struct vm_config {
 	const char *arch;
@@ -63,6 +89,12 @@ struct vm_config {
 	unsigned cpus;
 	uint64_t console_max;	/* bytes of console output kept */
 };
+
+/* A vcpu's share of CODE_CACHE_MAX. */
+static inline uint64_t vcpu_code_budget(const struct vm *vm)
+{
+	return CODE_CACHE_MAX / (vm->ncpus > 0 ? (unsigned)vm->ncpus : 1u);
+}
 
 int vm_create(const char *name, uid_t uid, gid_t gid, struct kvlist *opts,
 	      struct vm **out, char *why, size_t whylen);

@@ -14,6 +14,14 @@
 #include "ppc.h"
 #include "vmm/memslot.h"
 #include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+/* What the cache holds, in code_cache_bytes (a gauge: stats sums the vcpus'). */
+static void count_pages(struct ppc *c, unsigned n)
+{
+	c->ncode = n;
+	c->v->astat[PS_CODE_BYTES] = (uint64_t)n * sizeof(struct code_page);
+}
 
 static unsigned hash(uint64_t gpa)
 {
@@ -100,7 +108,12 @@ int code_run(struct ppc *c, struct op *o, uint64_t n, uint64_t soft, uint64_t *r
 	return r;
 }
 
-/* NULL only when out of memory. */
+/*
+ * NULL only when out of memory.  Called by mem_fetch between two runs of
+ * decoded code, when no page is being executed: a full cache (a guest
+ * executing in every page of a large RAM) is dropped whole, and the soft
+ * TLB's fetch entries with it.
+ */
 struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host)
 {
 	struct code_page *p = code_find(c, gpa);
@@ -108,6 +121,10 @@ struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host)
 	if (p) {
 		p->host = host;
 		return p;
+	}
+	if ((uint64_t)(c->ncode + 1) * sizeof(*p) > vcpu_code_budget(c->vm)) {
+		code_drop_all(c);
+		PSTAT(c, CODE_FLUSHES);
 	}
 	p = malloc(sizeof(*p));
 	if (!p)
@@ -120,6 +137,7 @@ struct code_page *code_get(struct ppc *c, uint64_t gpa, uint8_t *host)
 	reset_slots(c, p);
 	p->hnext = c->code[hash(gpa)];
 	c->code[hash(gpa)] = p;
+	count_pages(c, c->ncode + 1);
 	return p;
 }
 
@@ -207,6 +225,7 @@ void code_drop_all(struct ppc *c)
 		}
 		c->code[h] = NULL;
 	}
+	count_pages(c, 0);
 	c->code_any = false;
 	c->cur_cp = NULL;
 	c->plant = NULL;

@@ -270,6 +270,7 @@ struct ppc {
 	/* decoded code */
 	struct code_page *code[CODE_HASH];
 	bool code_any;
+	unsigned ncode;			/* pages in code[]: bounded by vcpu_code_budget() */
 	struct op *plant;		/* a slot made a stop for the budget, or NULL */
 	op_fn plant_fn;			/* its handler, put back after the run */
 };
@@ -309,6 +310,8 @@ struct ppc {
 	X(CODE_DECODE, "insns_decoded") \
 	X(CODE_INVAL, "code_invalidations") \
 	X(CODE_INVAL_SLOTS, "code_slot_invalidations") \
+	X(CODE_BYTES, "code_cache_bytes") \
+	X(CODE_FLUSHES, "block_flushes") \
 	X(INT_CRITICAL, "int_critical") \
 	X(INT_MCHECK, "int_machine_check") \
 	X(INT_DSI, "int_data_storage") \

@@ -8,6 +8,19 @@
 
 #include "cpu.h"
 #include "exec.h"
+#include "vmm/vm.h"
+
+static size_t block_size(unsigned n)
+{
+	return sizeof(struct block) + (n + 1) * sizeof(struct insn);
+}
+
+/* What the cache holds, in code_cache_bytes (a gauge: stats sums the vcpus'). */
+static void code_bytes_add(struct x86_cpu *c, int64_t n)
+{
+	c->code_bytes += n;
+	c->v->astat[X86_STAT_CODE_BYTES] = c->code_bytes;
+}
 
 static unsigned bhash(uint64_t pa, uint64_t eip, uint32_t mode)
 {
@@ -33,6 +46,7 @@ static struct cpage *cpage_get(struct x86_cpu *c, uint64_t gfn)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	code_bytes_add(c, sizeof(*p));
 	p->gfn = gfn;
 	p->next = c->cpages[gfn & (CPAGE_HASH - 1)];
 	c->cpages[gfn & (CPAGE_HASH - 1)] = p;
@@ -50,6 +64,7 @@ static void cpage_remove(struct x86_cpu *c, struct cpage *p)
 		pp = &(*pp)->next;
 	*pp = p->next;
 	c->ncpages--;
+	code_bytes_add(c, -(int64_t)sizeof(*p));
 	free(p);
 }
 
@@ -162,6 +177,7 @@ void blocks_free_dead(struct x86_cpu *c)
 		struct block *b = c->dead;
 
 		c->dead = b->hnext;
+		code_bytes_add(c, -(int64_t)block_size(b->n));
 		free(b);
 	}
 }
@@ -227,7 +243,17 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 		if (end)
 			break;
 	}
-	b = malloc(sizeof(*b) + (n + 1) * sizeof(struct insn));
+	/*
+	 * A full cache starts over: a guest that jumps into every byte of a
+	 * sled would otherwise grow it without end.  Nothing executes a block
+	 * between two blocks (block_get's callers), so all of it goes now.
+	 */
+	if (c->code_bytes + block_size(n) + 2 * sizeof(*cp) > vcpu_code_budget(c->v->vm)) {
+		blocks_flush(c);
+		blocks_free_dead(c);
+		c->v->astat[X86_STAT_BLOCK_FLUSHES]++;
+	}
+	b = malloc(block_size(n));
 	cp = cpage_get(c, pa >> PAGE_SHIFT);
 	pa_last = pa + used - 1;
 	if ((pa_last >> PAGE_SHIFT) != (pa >> PAGE_SHIFT)) {
@@ -257,6 +283,7 @@ static struct block *block_decode(struct x86_cpu *c, uint64_t lin, uint64_t pa,
 	}
 	b->pnext = cp->blocks;
 	cp->blocks = b;
+	code_bytes_add(c, block_size(n));
 	c->v->astat[X86_STAT_BLOCKS]++;
 	return b;
 }

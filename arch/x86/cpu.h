@@ -219,6 +219,8 @@ static inline unsigned jc_index(uint64_t eip)
 /* The arch counters in vcpu->astat[]: X(enum suffix, name shown in stats). */
 #define X86_STATS(X) \
 	X(BLOCKS, "blocks_decoded") \
+	X(CODE_BYTES, "code_cache_bytes") \
+	X(BLOCK_FLUSHES, "block_flushes") \
 	X(CODE_WRITES, "code_page_invalidations") \
 	X(EVENTS, "events_delivered") \
 	X(TLB_FILLS, "tlb_fills") \
@@ -276,6 +278,8 @@ struct x86_cpu {
 	struct cpage *cpages[CPAGE_HASH];
 	unsigned ncpages;
 	struct block *dead;	/* invalidated while possibly executing; freed at dispatch */
+	/* bytes of blocks (dead ones too) and cpages: bounded by vcpu_code_budget() */
+	uint64_t code_bytes;
 
 	uint64_t tsc_base;
 

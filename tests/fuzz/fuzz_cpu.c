@@ -60,7 +60,7 @@ static void __attribute__((format(printf, 3, 4))) put(struct vm *vm, const char 
 {
 	const struct arch_ops *a = vm->arch;
 	struct ofile of = { .vm = vm, .vcpu = vm->vcpu[0] };
-	struct wctx w = { NULL, &of, file, 0, 0, 0 };
+	struct wctx w = { NULL, &of, file, 0, 0, 0, 0 };
 	char text[2048];
 	va_list ap;
 	int r;

@@ -95,7 +95,7 @@ static void open_node(struct ofile *of, const struct node *n, struct vm *vm)
 static void write_text(struct vm *vm, const struct node *n, const char *data, size_t len)
 {
 	struct ofile of;
-	struct wctx w = { NULL, &of, "fuzz", 0, 0, 0 };
+	struct wctx w = { NULL, &of, "fuzz", 0, 0, 0, 0 };
 	char *text = malloc(len + 1);
 
 	open_node(&of, n, vm);
