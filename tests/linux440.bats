@@ -73,3 +73,20 @@ assert_booted() {
 	# the patched mfmsr sites now read the magic page instead of trapping
 	[ "$(stat_of trap_mfmsr)" -lt 20000 ]
 }
+
+@test "linux: after it reboots, a machine reset boots it again from the kept image" {
+	local state n
+	boot_linux linux440 off
+	assert_booted
+	# the first boot overwrote the image's first words: only placing the
+	# image again (not jumping back into RAM as it is) boots a second time
+	echo reset >"$MNT/linux/ctl"
+	echo start >"$MNT/linux/ctl"
+	for _ in $(seq 600); do
+		state=$(rd "$MNT/linux/ctl")
+		case $state in state=running* | state=halted*) sleep 0.1 ;; *) break ;; esac
+	done
+	[[ $state == *"reason=system_event type=reset code=3"* ]] || fail "second boot ended: $state"
+	n=$(grep -cF "=== ppc440 test init: hello from userspace (pid 1) ===" "$MNT/linux/console")
+	[ "$n" -eq 2 ] || fail "the init banner appeared $n times"
+}
