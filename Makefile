@@ -112,12 +112,12 @@ check-asan: deps-test guests
 # The concurrency, fault and load tests with the daemon under ThreadSanitizer:
 # a data race or a lock-order inversion it reports fails the daemon's exit.
 TSAN_DIR = build/tsan
-TSAN_BATS ?= tests/faults.bats tests/load.bats tests/run.bats tests/isolation.bats tests/memslots.bats \
+TSAN_BATS ?= tests/attack.bats tests/backing.bats tests/faults.bats tests/load.bats tests/run.bats tests/isolation.bats tests/memslots.bats \
 	tests/irq.bats tests/pv440.bats tests/fs_basics.bats
 check-tsan: deps-test guests
 	@$(MAKE) --no-print-directory BUILD=$(TSAN_DIR) BIN=$(TSAN_DIR)/vmmfs CFLAGS="-O1 -g" \
 		SAN="-fsanitize=thread" $(TSAN_DIR)/vmmfs
-	@VMMFS_BIN=$(TSAN_DIR)/vmmfs TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1" \
+	@VMMFS_BIN=$(TSAN_DIR)/vmmfs VMMFS_SANITIZER=tsan TSAN_OPTIONS="halt_on_error=0 exitcode=66 second_deadlock_stack=1" \
 		VMMFS_SLOW=4 VMMFS_RUN_TIMEOUT=60 VMMFS_LOAD_VMS=4 VMMFS_LOAD_ROUNDS=2 VMMFS_LOAD_SECONDS=500 \
 		BATS_FILE_TIMEOUT=600 \
 		BATS_FILES="$(TSAN_BATS)" scripts/check.sh

@@ -189,7 +189,12 @@ void vm_foreach(void (*fn)(struct vm *, void *), void *arg)
 
 unsigned vm_count(void)
 {
-	return __atomic_load_n(&nvms, __ATOMIC_SEQ_CST);
+	unsigned n;
+
+	pthread_mutex_lock(&registry_lock);
+	n = nvms;
+	pthread_mutex_unlock(&registry_lock);
+	return n;
 }
 
 /* Take the generic options out of `opts`, leaving the arch's. */
