@@ -106,7 +106,7 @@ check-asan: deps-test guests
 	@$(MAKE) --no-print-directory BUILD=$(ASAN_DIR) BIN=$(ASAN_DIR)/vmmfs CFLAGS="-O1 -g" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 		$(ASAN_DIR)/vmmfs unit
-	@VMMFS_BIN=$(ASAN_DIR)/vmmfs BUILD=$(ASAN_DIR) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	@VMMFS_BIN=$(ASAN_DIR)/vmmfs VMMFS_SANITIZER=asan BUILD=$(ASAN_DIR) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		scripts/check.sh $(patsubst $(BUILD)/%,$(ASAN_DIR)/%,$(UNIT_BIN) $(REPLAY_BIN))
 
 # The concurrency, fault and load tests with the daemon under ThreadSanitizer:
