@@ -13,13 +13,6 @@
  */
 #include "lib.h"
 
-struct gate {
-	uint16_t off_lo, sel;
-	uint8_t ist, type;
-	uint16_t off_mid;
-	uint32_t off_hi, zero;
-} __attribute__((packed));
-
 /* what trap_entry pushes, then the CPU's frame */
 struct frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rdi, rsi, rbp, rdx, rcx, rbx, rax;
@@ -151,13 +144,6 @@ void trap(struct frame *f)
 	}
 	f->rip = resume;
 	resume = 0;
-}
-
-static void set_gate(int n, void (*fn)(void), unsigned dpl)
-{
-	uint64_t a = (uint64_t)fn;
-
-	idt[n] = (struct gate){ a & 0xffff, 0x18, 0, 0x8e | dpl << 5, (a >> 16) & 0xffff, a >> 32, 0 };
 }
 
 static void put_hex64(uint64_t v)
@@ -385,13 +371,13 @@ int main(void)
 	tss[25] = sizeof(tss) << 16;
 	gdt[6] = (sizeof(tss) - 1) | (t & 0xffffff) << 16 | 0x89ull << 40 | (t >> 24 & 0xff) << 56;
 	gdt[7] = t >> 32;
-	set_gate(1, trap_entry1, 0);
-	set_gate(3, trap_entry3, 3);
-	set_gate(6, trap_entry6, 0);
-	set_gate(7, trap_entry7, 0);
-	set_gate(13, trap_entry13, 0);
-	set_gate(14, trap_entry14, 0);
-	set_gate(0x80, ring0_return, 3);
+	gate_set(idt, 1, trap_entry1, 0);
+	gate_set(idt, 3, trap_entry3, 3);
+	gate_set(idt, 6, trap_entry6, 0);
+	gate_set(idt, 7, trap_entry7, 0);
+	gate_set(idt, 13, trap_entry13, 0);
+	gate_set(idt, 14, trap_entry14, 0);
+	gate_set(idt, 0x80, ring0_return, 3);
 	__asm__ volatile("lgdt %0\n\tlidt %1\n\tltr %w2" : : "m"(gdtr), "m"(idtr), "r"(0x30));
 
 	ser_puts("insn64: start\n");

@@ -54,6 +54,22 @@ static inline void idt_load(const struct gate *idt, unsigned n)
 
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
+#else
+/* a 64-bit IDT entry */
+struct gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __attribute__((packed));
+
+/* idt[v]: an interrupt gate to 0x18:fn (cpu_boot64.S's code segment) that code at dpl may raise with int */
+static inline void gate_set(struct gate *idt, unsigned v, void (*fn)(void), unsigned dpl)
+{
+	uint64_t a = (uint64_t)fn;
+
+	idt[v] = (struct gate){ a & 0xffff, 0x18, 0, 0x8e | dpl << 5, (a >> 16) & 0xffff, a >> 32, 0 };
+}
 #endif
 
 void *memset(void *d, int c, unsigned long n);

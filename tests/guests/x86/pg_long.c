@@ -49,13 +49,6 @@ static uint64_t pdt[512] __attribute__((aligned(4096)));
 static uint64_t pt[512] __attribute__((aligned(4096)));
 static uint64_t pt_low[512] __attribute__((aligned(4096)));	/* the first 2 MiB */
 
-struct gate {
-	uint16_t off_lo, sel;
-	uint8_t ist, type;
-	uint16_t off_mid;
-	uint32_t off_hi, zero;
-} __attribute__((packed));
-
 static struct gate idt[0x81];
 extern void pf_entry64(void), gp_entry64(void), ring0_return64(void);
 extern void user_enter64(int kind, uint64_t va, uint64_t rflags, uint64_t rip, uint64_t rsp);
@@ -92,13 +85,6 @@ void pg_fault64(uint64_t *frame, unsigned vector)
 	}
 	pf_err = frame[0];
 	frame[1] = pf_resume;
-}
-
-static void set_gate(int n, void (*f)(void), unsigned dpl)
-{
-	uint64_t a = (uint64_t)f;
-
-	idt[n] = (struct gate){ a & 0xffff, 0x18, 0, 0x8e | dpl << 5, (a >> 16) & 0xffff, a >> 32, 0 };
 }
 
 /* The GDT with ring-3 segments and the TSS (RSP0: ring0_stack), and the probe on its user page. */
@@ -250,9 +236,9 @@ int main(void)
 	uint32_t lo, hi;
 
 	rings_init();
-	set_gate(13, gp_entry64, 0);
-	set_gate(14, pf_entry64, 0);
-	set_gate(0x80, ring0_return64, 3);
+	gate_set(idt, 13, gp_entry64, 0);
+	gate_set(idt, 14, pf_entry64, 0);
+	gate_set(idt, 0x80, ring0_return64, 3);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000080));
 	__asm__ volatile("wrmsr" : : "a"(lo | 0x800), "d"(hi), "c"(0xc0000080));	/* NXE */
