@@ -128,6 +128,22 @@ pg_nx: done"
 	[ "$(stat_of t tlb_sets)" -le 128 ]
 }
 
+@test "soft TLB sets are bounded per VM: more address spaces than sets stay correct" {
+	# 8 vcpus share the VM's 256 sets: 32 each, fewer than pg_spaces' 64 spaces
+	mkdir "$MNT/t"
+	echo "create u cpus=8" >"$MNT/ctl"
+	echo "slot=0 gpa=0 size=16M" >"$MNT/u/memslots"
+	vm_load u pg_spaces.elf
+	[ "$(stat_of u tlb_sets_max)" -eq 32 ]
+	run_to_exit u
+	run vm_console u
+	assert_output "pg_spaces: 0 mismatches"
+	[ "$(stat_of u tlb_sets)" -eq 32 ]
+	# sets taken over from other spaces are emptied first
+	[ "$(stat_of u tlb_flushes)" -ge 3000 ]
+	[ "$(stat_of t tlb_sets_max)" -eq 128 ]
+}
+
 @test "address spaces sharing a page table see each other's edits after a CR3 write" {
 	local g
 	for g in pg_asid pg_asid_pae; do

@@ -102,7 +102,8 @@ static void mmu_render(struct vcpu *v, struct buf *out)
 			   sp->role.quadrant, sp->role.access, sp->role.nxe, sp->root_count, sp->nparents, n,
 			   sp->unsync, !sp->role.direct && !sp->unsync);
 	}
-	buf_printf(out, "paging_levels=%u\nshadow_pages=%u\nlimit=%u\n", m->wm.levels, m->nsp, m->limit);
+	buf_printf(out, "paging_levels=%u\nshadow_pages=%u\nlimit=%u\ntlb_sets_max=%u\n", m->wm.levels, m->nsp,
+		   m->limit, tlb_sets_max(x86_of(v)));
 	for (unsigned i = 0; i < v->vm->arch->nstats; i++)
 		buf_printf(out, "%s=%llu\n", v->vm->arch->stat_names[i], (unsigned long long)v->astat[i]);
 }

@@ -9,6 +9,7 @@
 #include "mmu.h"
 #include "vmm/memslot.h"
 #include "vmm/vcpu.h"
+#include "vmm/vm.h"
 
 #define STAT(c, s) ((c)->v->astat[X86_STAT_##s]++)
 
@@ -150,6 +151,13 @@ static void root_key(const struct x86_cpu *c, uintptr_t key[4], uint8_t user)
 	key[0] |= user;		/* shadow pages are aligned */
 }
 
+unsigned tlb_sets_max(const struct x86_cpu *c)
+{
+	unsigned n = TLB_SETS_PER_VM / (c->vm->ncpus > 0 ? (unsigned)c->vm->ncpus : 1u);
+
+	return n < TLB_SETS_MIN ? TLB_SETS_MIN : n > TLB_SETS ? TLB_SETS : n;
+}
+
 /* A set for a new key: a new one while under the bound, else the least recently used. */
 static int set_take(struct x86_cpu *c)
 {
@@ -157,7 +165,7 @@ static int set_take(struct x86_cpu *c)
 	struct tlbset *t;
 	unsigned n;
 
-	if (ts->nsets < TLB_SETS && (t = malloc(sizeof(*t)))) {
+	if (ts->nsets < tlb_sets_max(c) && (t = malloc(sizeof(*t)))) {
 		ts->set[ts->nsets] = t;
 		STAT(c, TLB_SETS_MADE);
 		set_clear(t);

@@ -35,8 +35,15 @@ struct tlbe {
 };
 #define TLB_INVALID (~0ull)	/* matches no address, aligned or not (fast_ptr) */
 
-/* At most this many sets per vcpu (18 KiB each), made as they are needed. */
+/*
+ * Sets are made as they are needed (18 KiB each), at most TLB_SETS per vcpu
+ * and, across a VM's vcpus, about TLB_SETS_PER_VM (each vcpu keeps at least
+ * TLB_SETS_MIN): a guest cannot make the daemon hold more than a few MiB of
+ * them per VM, however many address spaces it cycles through.
+ */
 #define TLB_SETS 128
+#define TLB_SETS_PER_VM 256
+#define TLB_SETS_MIN 8
 /* Leaf-spte invalidations remembered for the inactive sets. */
 #define TLB_LOG 16
 
@@ -51,6 +58,8 @@ struct tlbset {
 	uint64_t filter[4];
 };
 
+/* Owned by the vcpu's thread: only it, or a thread holding the vcpu
+ * (vcpu_hold: dirty-log harvests, memslot changes), touches a vcpu's sets. */
 struct tlb_state {
 	struct tlbset *cur;	/* the active set; &none when no root is loaded */
 	struct tlbset *set[TLB_SETS];
@@ -83,6 +92,8 @@ void tlb_drop_write_slot(struct x86_cpu *c, const struct memslot *s);
 void tlb_switch(struct x86_cpu *c);
 /* No root is loaded: nothing may hit until one is (tlb_switch). */
 void tlb_detach(struct x86_cpu *c);
+/* How many sets this vcpu may make (its share of TLB_SETS_PER_VM). */
+unsigned tlb_sets_max(const struct x86_cpu *c);
 /* Put a translation in the active set (unless no root is loaded). */
 void tlb_install(struct x86_cpu *c, int kind, uint64_t lin, uint64_t pa, uint8_t *host);
 
