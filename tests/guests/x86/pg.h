@@ -74,6 +74,17 @@ extern volatile uint32_t pf_vec;
 #define SEL_TSS 0x28
 #define SEL_FREE 0x30
 void gdt_set(unsigned sel, uint32_t lo, uint32_t hi);
+/* A 32-bit read or write the compiler may not drop or merge (through a mapping under test). */
+static inline uint32_t rd(uint32_t va)
+{
+	return *(volatile uint32_t *)va;
+}
+
+static inline void wr(uint32_t va, uint32_t v)
+{
+	*(volatile uint32_t *)va = v;
+}
+
 /* The multiboot command line contains word. */
 int cmdline_has(uint32_t mbinfo, const char *word);
 

@@ -27,11 +27,6 @@ static uint32_t tag(unsigned k)
 	return 0x5a500000u + k;
 }
 
-static uint32_t rd(uint32_t va)
-{
-	return *(volatile uint32_t *)va;
-}
-
 static uint32_t page(unsigned i)
 {
 	return VA + i * 4096;

@@ -16,11 +16,6 @@
 #define FD1 0x00503000u		/* the two frames VC + 4K is mapped to in turn */
 #define FD2 0x00504000u
 
-static uint32_t rd(uint32_t va)
-{
-	return *(volatile uint32_t *)va;
-}
-
 /* mov $0xHHHH1234, %eax; ret -- with HHHH and the ret on the second page */
 static void put_spilling_code(void)
 {

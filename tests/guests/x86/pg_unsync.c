@@ -30,16 +30,6 @@ static uint32_t tag(unsigned k)
 	return 0x7a900000u + k;
 }
 
-static uint32_t rd(uint32_t va)
-{
-	return *(volatile uint32_t *)va;
-}
-
-static void wr(uint32_t va, uint32_t v)
-{
-	*(volatile uint32_t *)va = v;
-}
-
 static uint32_t page(unsigned i)
 {
 	return VA + i * 4096;
